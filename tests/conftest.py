@@ -11,30 +11,19 @@ Tests that need an external program (kubectl, later a registry, helm, chromium) 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
 from headwind.sandbox.clock import ManualClock
 from headwind.sandbox.emulator import Emulator, EmulatorConfig
 
+from .support import client_for
+
 EmulatorFactory = Callable[..., Awaitable[Emulator]]
-
-
-def require_tool(name: str, *, why: str) -> str:
-    """The path of an external program, or skip (developer machine) / fail (CI) with a reason."""
-    path = shutil.which(name)
-    if path:
-        return path
-    reason = f"{name} is not installed: {why} (scripts/test installs it)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI must not skip: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -59,11 +48,6 @@ async def make_emulator() -> AsyncIterator[EmulatorFactory]:
 async def emulator(make_emulator: EmulatorFactory) -> Emulator:
     """An emulator with a manual clock and the simulated controllers running."""
     return await make_emulator()
-
-
-async def client_for(emulator: Emulator, directory: Path, **kubeconfig: Any) -> client.ApiClient:
-    path = emulator.write_kubeconfig(directory / "kubeconfig", **kubeconfig)
-    return await config.new_client_from_config(config_file=str(path))
 
 
 @pytest.fixture

@@ -83,7 +83,9 @@ def _meta(obj: Object) -> dict[str, Any]:
 
 def _without_volatile(obj: Object) -> Object:
     """The object minus what every write changes anyway, to detect no-op updates."""
-    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
+    metadata = {
+        k: v for k, v in (obj.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")
+    }
     return {**obj, "metadata": metadata}
 
 
@@ -115,7 +117,9 @@ class ApiServer:
             raise errors.not_found(rtype.plural, rtype.group, name)
         return obj
 
-    def list(self, rtype: ResourceType, namespace: str | None, options: ListOptions = ListOptions()) -> Object:
+    def list_objects(
+        self, rtype: ResourceType, namespace: str | None, options: ListOptions = ListOptions()
+    ) -> Object:
         """A ``<Kind>List`` at the current resourceVersion, filtered and paginated."""
         selects = self.selection(rtype, namespace, options.label_selector, options.field_selector)
         if options.continue_token:
@@ -129,7 +133,12 @@ class ApiServer:
         if page.continue_token:
             metadata["continue"] = page.continue_token
             metadata["remainingItemCount"] = page.remaining
-        return {"kind": rtype.list_kind, "apiVersion": rtype.api_version, "metadata": metadata, "items": page.items}
+        return {
+            "kind": rtype.list_kind,
+            "apiVersion": rtype.api_version,
+            "metadata": metadata,
+            "items": page.items,
+        }
 
     def watch(
         self,
@@ -151,7 +160,11 @@ class ApiServer:
         )
 
     def selection(
-        self, rtype: ResourceType, namespace: str | None, label_selector: str | None, field_selector: str | None
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        label_selector: str | None,
+        field_selector: str | None,
     ) -> Callable[[Object], bool]:
         """A predicate over stored objects for a namespace and the two selectors (400 when malformed)."""
         try:
@@ -201,10 +214,16 @@ class ApiServer:
         if not metadata.get("name") and metadata.get("generateName"):
             metadata["name"] = self._generate_name(rtype, metadata)
         obj = self._admit(rtype, obj)
+        metadata = _meta(obj)  # admission may return a new object (pruning of custom resources)
         name = metadata["name"]
         if self.store.get(rtype.storage, metadata.get("namespace", ""), name) is not None:
             raise errors.already_exists(rtype.plural, rtype.group, name)
-        for volatile in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"):
+        for volatile in (
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+        ):
             metadata.pop(volatile, None)
         metadata["uid"] = str(uuid.uuid4())
         metadata["creationTimestamp"] = timestamp(self.clock.now())
@@ -230,7 +249,10 @@ class ApiServer:
             )
         if not metadata.get("resourceVersion") and not rtype.builtin:
             raise errors.invalid(
-                rtype.kind, rtype.group, name, "metadata.resourceVersion",
+                rtype.kind,
+                rtype.group,
+                name,
+                "metadata.resourceVersion",
                 "Invalid value: 0x0: must be specified for an update",
             )
         return self._replace(rtype, current, new, subresource)
@@ -256,7 +278,7 @@ class ApiServer:
         accepted = [JSON_PATCH, MERGE_PATCH] + ([STRATEGIC_PATCH] if rtype.builtin else [])
         media = content_type.split(";")[0].strip()
         if media not in accepted:
-            raise errors.unsupported_media_type(media, accepted + [APPLY_PATCH])
+            raise errors.unsupported_media_type(media, [*accepted, APPLY_PATCH])
         try:
             if media == JSON_PATCH:
                 patched = json_patch(view, body)
@@ -265,7 +287,9 @@ class ApiServer:
             else:
                 patched = strategic_merge_patch(view, body)
         except PatchError as error:
-            raise ApiError(error.status, "BadRequest" if error.status == 400 else "Invalid", error.message) from error
+            raise ApiError(
+                error.status, "BadRequest" if error.status == 400 else "Invalid", error.message
+            ) from error
         if not isinstance(patched, dict):
             raise errors.bad_request("the patch did not produce an object")
         return patched
@@ -283,6 +307,7 @@ class ApiServer:
                 result["status"] = new["status"]
             else:
                 result.pop("status", None)
+            result = self._admit(rtype, result)
         else:
             result = self._with_immutables(rtype, current, new)
             result = self._admit(rtype, result)
@@ -303,7 +328,13 @@ class ApiServer:
         """The new state with what a client cannot change through the main endpoint put back."""
         metadata = _meta(new)
         current_meta = current["metadata"]
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
             if key in current_meta:
                 metadata[key] = current_meta[key]
             else:
@@ -325,8 +356,12 @@ class ApiServer:
         added = [f for f in result["metadata"].get("finalizers") or () if f not in before]
         if added:
             raise errors.invalid(
-                rtype.kind, rtype.group, current["metadata"]["name"], "metadata.finalizers",
-                f"Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {added}",
+                rtype.kind,
+                rtype.group,
+                current["metadata"]["name"],
+                "metadata.finalizers",
+                "Forbidden: no new finalizers can be added if the object is being deleted, "
+                f"found new finalizers {added}",
             )
 
     def _blocking_finalizers(self, rtype: ResourceType, obj: Object) -> list[str]:
@@ -335,18 +370,25 @@ class ApiServer:
             finalizers += (obj.get("spec") or {}).get("finalizers") or []
         return finalizers
 
-    def delete(self, rtype: ResourceType, namespace: str, name: str, options: DeleteOptions = DeleteOptions()) -> Object:
+    def delete(
+        self, rtype: ResourceType, namespace: str, name: str, options: DeleteOptions = DeleteOptions()
+    ) -> Object:
         """Delete now, or mark for deletion while finalizers remain; returns the object or a Status."""
         current = self.stored(rtype, namespace, name)
         metadata = current["metadata"]
         if options.precondition_uid and options.precondition_uid != metadata.get("uid"):
             raise errors.conflict(
-                rtype.plural, rtype.group, name,
-                f"Precondition failed: UID in precondition: {options.precondition_uid}, UID in object meta: {metadata.get('uid')}",
+                rtype.plural,
+                rtype.group,
+                name,
+                f"Precondition failed: UID in precondition: {options.precondition_uid}, "
+                f"UID in object meta: {metadata.get('uid')}",
             )
         if options.precondition_rv and options.precondition_rv != metadata.get("resourceVersion"):
             raise errors.conflict(
-                rtype.plural, rtype.group, name,
+                rtype.plural,
+                rtype.group,
+                name,
                 f"Precondition failed: ResourceVersion in precondition: {options.precondition_rv}, "
                 f"ResourceVersion in object meta: {metadata.get('resourceVersion')}",
             )
@@ -356,7 +398,9 @@ class ApiServer:
         finalizers = list(final["metadata"].get("finalizers") or ())
         policy = options.propagation_policy or BACKGROUND
         if policy not in (FOREGROUND, BACKGROUND, ORPHAN):
-            raise errors.bad_request(f"unsupported propagationPolicy {policy!r}: use Foreground, Background or Orphan")
+            raise errors.bad_request(
+                f"unsupported propagationPolicy {policy!r}: use Foreground, Background or Orphan"
+            )
         if self.store.dependents(metadata.get("uid", "")):
             extra = {FOREGROUND: FOREGROUND_FINALIZER, ORPHAN: ORPHAN_FINALIZER}.get(policy)
             if extra and extra not in finalizers:
@@ -378,7 +422,7 @@ class ApiServer:
     def delete_collection(
         self, rtype: ResourceType, namespace: str | None, options: ListOptions, delete: DeleteOptions
     ) -> Object:
-        listed = self.list(rtype, namespace, ListOptions(options.label_selector, options.field_selector))
+        listed = self.list_objects(rtype, namespace, ListOptions(options.label_selector, options.field_selector))
         for item in listed["items"]:
             item_meta = item["metadata"]
             try:
@@ -406,7 +450,10 @@ class ApiServer:
                 if key in metadata
             },
             "spec": {"replicas": spec.get("replicas", 0)},
-            "status": {"replicas": status.get("replicas", 0), "selector": selector_text(spec.get("selector"))},
+            "status": {
+                "replicas": status.get("replicas", 0),
+                "selector": str(LabelSelector.from_object(spec.get("selector"))),
+            },
         }
 
     def update_scale(self, rtype: ResourceType, namespace: str, name: str, scale: Any) -> Object:
@@ -417,7 +464,9 @@ class ApiServer:
             raise errors.conflict(rtype.plural, rtype.group, name, errors.STALE_OBJECT)
         replicas = (scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise errors.invalid("Scale", "autoscaling", name, "spec.replicas", f"Invalid value: {replicas!r}: must be >= 0")
+            raise errors.invalid(
+                "Scale", "autoscaling", name, "spec.replicas", f"Invalid value: {replicas!r}: must be >= 0"
+            )
         new = copy.deepcopy(current)
         new.setdefault("spec", {})["replicas"] = replicas
         new["metadata"].pop("resourceVersion", None)
@@ -446,7 +495,7 @@ class ApiServer:
             raise errors.not_found("namespaces", "", namespace)
         if ns["metadata"].get("deletionTimestamp"):
             raise errors.forbidden(
-                f"{rtype.plural} \"{metadata.get('name') or metadata.get('generateName', '')}\" is forbidden: "
+                f'{rtype.plural} "{metadata.get("name") or metadata.get("generateName", "")}" is forbidden: '
                 f"unable to create new content in namespace {namespace} because it is being terminated"
             )
 
@@ -470,16 +519,24 @@ class ApiServer:
             obj = prune_and_default(rtype.schema, obj)
             problems = validate_custom(rtype.schema, obj)
             if not obj["metadata"].get("name"):
-                problems.insert(0, FieldError("metadata.name", "Required value", "name or generateName is required"))
+                problems.insert(
+                    0, FieldError("metadata.name", "Required value", "name or generateName is required")
+                )
         if problems:
             qualified = f"{rtype.kind}.{rtype.group}" if rtype.group else rtype.kind
             name = obj["metadata"].get("name", "")
             raise ApiError(
-                422, "Invalid", invalid_message(qualified, name, problems),
+                422,
+                "Invalid",
+                invalid_message(qualified, name, problems),
                 details={
-                    "name": name, "group": rtype.group, "kind": rtype.kind,
-                    "causes": [{"reason": "Field" + p.type.split()[0], "message": p.message(), "field": p.field}
-                               for p in problems],
+                    "name": name,
+                    "group": rtype.group,
+                    "kind": rtype.kind,
+                    "causes": [
+                        {"reason": "Field" + p.type.split()[0], "message": p.message(), "field": p.field}
+                        for p in problems
+                    ],
                 },
             )
         return obj
@@ -500,17 +557,29 @@ class ApiServer:
         name = crd["metadata"]["name"]
         served = types_from_crd(crd)
         if why := self.kinds.crd_conflicts(name, served):
-            raise errors.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, "spec.names.plural", why)
+            raise errors.invalid(
+                "CustomResourceDefinition", "apiextensions.k8s.io", name, "spec.names.plural", why
+            )
         now = timestamp(self.clock.now())
         spec = crd.get("spec") or {}
         crd["status"] = {
             "acceptedNames": spec.get("names") or {},
             "storedVersions": [v["name"] for v in spec.get("versions") or () if v.get("storage")],
             "conditions": [
-                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
-                 "message": "no conflicts found", "lastTransitionTime": now},
-                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-                 "message": "the initial names have been accepted", "lastTransitionTime": now},
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                    "lastTransitionTime": now,
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                    "lastTransitionTime": now,
+                },
             ],
         }
 
@@ -546,20 +615,6 @@ class ApiServer:
         if self.store.get(NAMESPACES, "", name) is None:
             ns_type = self.type_of(NAMESPACES)
             self.create(ns_type, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-
-
-def selector_text(selector: dict[str, Any] | None) -> str:
-    """A ``metav1.LabelSelector`` in query-string syntax (the Scale status shows it so)."""
-    selector = selector or {}
-    parts = [f"{key}={value}" for key, value in sorted((selector.get("matchLabels") or {}).items())]
-    for expression in selector.get("matchExpressions") or ():
-        key, operator = expression.get("key", ""), expression.get("operator", "")
-        values = ",".join(sorted(expression.get("values") or ()))
-        parts.append(
-            {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})", "Exists": key,
-             "DoesNotExist": f"!{key}"}.get(operator, key)
-        )
-    return ",".join(parts)
 
 
 def random_suffix(length: int = 5) -> str:

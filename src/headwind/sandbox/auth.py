@@ -101,7 +101,9 @@ class Access:
             return True
         subjects = (user.name, *user.groups)
         return any(
-            permission.allows(attributes.verb, attributes.group, attributes.resource_path, attributes.namespace)
+            permission.allows(
+                attributes.verb, attributes.group, attributes.resource_path, attributes.namespace
+            )
             for subject in subjects
             for permission in self.permissions.get(subject, ())
         )
@@ -109,7 +111,9 @@ class Access:
     def authorize(self, user: User, attributes: Attributes) -> None:
         if self.allowed(user, attributes):
             return
-        scope = f' in the namespace "{attributes.namespace}"' if attributes.namespace else " at the cluster scope"
+        scope = (
+            f' in the namespace "{attributes.namespace}"' if attributes.namespace else " at the cluster scope"
+        )
         group = f'API group "{attributes.group}"'
         named = f' "{attributes.name}"' if attributes.name else ""
         raise errors.forbidden(

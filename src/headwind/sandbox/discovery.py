@@ -90,4 +90,9 @@ def resource_list(kinds: KindRegistry, group_name: str, version: str) -> dict[st
         resources.append(_resource(rtype))
         resources.extend(_subresource(rtype, sub) for sub in sorted(rtype.subresources))
     group_version = f"{group_name}/{version}" if group_name else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }

@@ -125,7 +125,9 @@ class Emulator:
             self.url, token=token, ca_pem=self.tls.ca_pem if self.tls else None, namespace=namespace
         )
 
-    def write_kubeconfig(self, path: Path, token: str | None = ADMIN_TOKEN, namespace: str = "default") -> Path:
+    def write_kubeconfig(
+        self, path: Path, token: str | None = ADMIN_TOKEN, namespace: str = "default"
+    ) -> Path:
         return write_kubeconfig(path, self.kubeconfig(token, namespace))
 
     # -- arranging and observing -------------------------------------------------------------
@@ -147,13 +149,20 @@ class Emulator:
         """A Node for DaemonSets to schedule on, with the status a kubelet would report."""
         node = self.apply(_node(name))
         status = {
-            "conditions": [{
-                "type": "Ready", "status": "True" if ready else "False",
-                "reason": "KubeletReady" if ready else "KubeletNotReady",
-                "lastHeartbeatTime": node["metadata"]["creationTimestamp"],
-                "lastTransitionTime": node["metadata"]["creationTimestamp"],
-            }],
-            "nodeInfo": {"kubeletVersion": "v1.31.0-headwind-sandbox", "operatingSystem": "linux", "architecture": "amd64"},
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True" if ready else "False",
+                    "reason": "KubeletReady" if ready else "KubeletNotReady",
+                    "lastHeartbeatTime": node["metadata"]["creationTimestamp"],
+                    "lastTransitionTime": node["metadata"]["creationTimestamp"],
+                }
+            ],
+            "nodeInfo": {
+                "kubeletVersion": "v1.31.0-headwind-sandbox",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
         }
         rtype = self.api.type_of("nodes")
         return self.api.update(rtype, "", name, {**node, "status": status}, subresource="status")
@@ -204,12 +213,18 @@ class Emulator:
         body = await self._control_body(request)
         try:
             fault = self.faults.fail_next(
-                str(body["method"]), str(body["path"]), int(body["status"]), int(body.get("times", 1)),
-                retry_after=body.get("retryAfter"), message=str(body.get("message", "")),
+                str(body["method"]),
+                str(body["path"]),
+                int(body["status"]),
+                int(body.get("times", 1)),
+                retry_after=body.get("retryAfter"),
+                message=str(body.get("message", "")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise bad_request(f"a fault needs method, path (regex) and status: {error}") from error
-        return web.json_response({"method": fault.method, "path": fault.path.pattern, "times": fault.times}, status=201)
+        return web.json_response(
+            {"method": fault.method, "path": fault.path.pattern, "times": fault.times}, status=201
+        )
 
     async def _http_clear_faults(self, request: web.Request) -> web.Response:
         self.faults.clear()
@@ -226,7 +241,9 @@ class Emulator:
         body = await self._control_body(request)
         image = body.get("image")
         if not isinstance(image, str) or not image:
-            raise bad_request("set a health verdict with {\"image\": \"repo:tag\", \"reason\": null|\"ImagePullBackOff\"}")
+            raise bad_request(
+                'set a health verdict with {"image": "repo:tag", "reason": null|"ImagePullBackOff"}'
+            )
         self.health.set(image, body.get("reason"))
         return web.json_response({"image": image, "reason": body.get("reason")})
 

@@ -61,21 +61,27 @@ def _qualified(resource: str, group: str) -> str:
 
 def not_found(resource: str, group: str, name: str) -> ApiError:
     return ApiError(
-        404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
+        404,
+        "NotFound",
+        f'{_qualified(resource, group)} "{name}" not found',
         details=_details(resource, group, name),
     )
 
 
 def already_exists(resource: str, group: str, name: str) -> ApiError:
     return ApiError(
-        409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
+        409,
+        "AlreadyExists",
+        f'{_qualified(resource, group)} "{name}" already exists',
         details=_details(resource, group, name),
     )
 
 
 def conflict(resource: str, group: str, name: str, why: str) -> ApiError:
     return ApiError(
-        409, "Conflict", f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
+        409,
+        "Conflict",
+        f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
         details=_details(resource, group, name),
     )
 
@@ -86,7 +92,9 @@ STALE_OBJECT = "the object has been modified; please apply your changes to the l
 def invalid(kind: str, group: str, name: str, field: str, why: str) -> ApiError:
     qualified = f"{kind}.{group}" if group else kind
     return ApiError(
-        422, "Invalid", f'{qualified} "{name}" is invalid: {field}: {why}',
+        422,
+        "Invalid",
+        f'{qualified} "{name}" is invalid: {field}: {why}',
         details={**_details(kind, group, name), "causes": [{"field": field, "message": why}]},
     )
 
@@ -112,12 +120,15 @@ def unauthorized() -> ApiError:
 
 
 def method_not_allowed(verb: str) -> ApiError:
-    return ApiError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({verb})")
+    return ApiError(
+        405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({verb})"
+    )
 
 
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
     return ApiError(
-        415, "UnsupportedMediaType",
+        415,
+        "UnsupportedMediaType",
         f"the body of the request was in an unknown format ({content_type}) - "
         f"accepted media types include: {', '.join(accepted)}",
     )

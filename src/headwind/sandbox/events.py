@@ -57,5 +57,8 @@ def to_core(view: dict[str, Any]) -> dict[str, Any]:
     if "series" in view:
         core["series"] = _series_to_core(view["series"])
     if "source" not in core and (controller := view.get("reportingController")):
-        core["source"] = {"component": controller, **({"host": h} if (h := view.get("reportingInstance")) else {})}
+        core["source"] = {
+            "component": controller,
+            **({"host": h} if (h := view.get("reportingInstance")) else {}),
+        }
     return core

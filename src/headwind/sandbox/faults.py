@@ -30,15 +30,27 @@ class Fault:
         return (self.method in ("*", method)) and self.path.search(path) is not None
 
     def body(self) -> dict[str, Any]:
-        reasons = {409: "Conflict", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
-                   504: "Timeout", 403: "Forbidden", 404: "NotFound", 410: "Expired"}
+        reasons = {
+            409: "Conflict",
+            429: "TooManyRequests",
+            500: "InternalError",
+            503: "ServiceUnavailable",
+            504: "Timeout",
+            403: "Forbidden",
+            404: "NotFound",
+            410: "Expired",
+        }
         details: dict[str, Any] = {}
         if self.retry_after is not None:
             details["retryAfterSeconds"] = int(self.retry_after)
         body: dict[str, Any] = {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
             "message": self.message or f"injected fault: {self.status}",
-            "reason": reasons.get(self.status, "InternalError"), "code": self.status,
+            "reason": reasons.get(self.status, "InternalError"),
+            "code": self.status,
         }
         if details:
             body["details"] = details
@@ -50,8 +62,10 @@ class Fault:
         return {"Retry-After": str(max(1, round(self.retry_after)))}
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoggedRequest:
+    """One request as the emulator saw it; ``status`` is 0 while it is still being answered."""
+
     method: str
     path: str
     query: dict[str, str]

@@ -83,7 +83,7 @@ def _builtin(
     )
 
 
-_WORKLOAD = {"sub": ("status",), "generation": True, "categories": ("all",)}
+_WORKLOAD: dict[str, Any] = {"sub": ("status",), "generation": True, "categories": ("all",)}
 
 BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _builtin("", "v1", "namespaces", "Namespace", namespaced=False, short=("ns",), sub=("status",)),
@@ -94,30 +94,69 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _builtin("", "v1", "configmaps", "ConfigMap", short=("cm",)),
     _builtin("", "v1", "serviceaccounts", "ServiceAccount", short=("sa",)),
     _builtin("", "v1", "services", "Service", short=("svc",), sub=("status",), categories=("all",)),
-    _builtin("apps", "v1", "deployments", "Deployment", short=("deploy",), **{**_WORKLOAD, "sub": ("status", "scale")}),
-    _builtin("apps", "v1", "replicasets", "ReplicaSet", short=("rs",), **{**_WORKLOAD, "sub": ("status", "scale")}),
-    _builtin("apps", "v1", "statefulsets", "StatefulSet", short=("sts",), **{**_WORKLOAD, "sub": ("status", "scale")}),
+    _builtin(
+        "apps",
+        "v1",
+        "deployments",
+        "Deployment",
+        short=("deploy",),
+        **{**_WORKLOAD, "sub": ("status", "scale")},
+    ),
+    _builtin(
+        "apps", "v1", "replicasets", "ReplicaSet", short=("rs",), **{**_WORKLOAD, "sub": ("status", "scale")}
+    ),
+    _builtin(
+        "apps",
+        "v1",
+        "statefulsets",
+        "StatefulSet",
+        short=("sts",),
+        **{**_WORKLOAD, "sub": ("status", "scale")},
+    ),
     _builtin("apps", "v1", "daemonsets", "DaemonSet", short=("ds",), **_WORKLOAD),
     _builtin("apps", "v1", "controllerrevisions", "ControllerRevision"),
     _builtin("batch", "v1", "jobs", "Job", **_WORKLOAD),
     _builtin("batch", "v1", "cronjobs", "CronJob", short=("cj",), **_WORKLOAD),
-    _builtin("events.k8s.io", "v1", "events", "Event", short=("ev",), storage_key="events", codec="events.k8s.io"),
+    _builtin(
+        "events.k8s.io", "v1", "events", "Event", short=("ev",), storage_key="events", codec="events.k8s.io"
+    ),
     _builtin("coordination.k8s.io", "v1", "leases", "Lease"),
     _builtin(
-        "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
-        namespaced=False, short=("crd", "crds"), sub=("status",), generation=True,
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        namespaced=False,
+        short=("crd", "crds"),
+        sub=("status",),
+        generation=True,
     ),
     _builtin(
-        "authentication.k8s.io", "v1", "tokenreviews", "TokenReview",
-        namespaced=False, verbs=REVIEW_VERBS, stored=False,
+        "authentication.k8s.io",
+        "v1",
+        "tokenreviews",
+        "TokenReview",
+        namespaced=False,
+        verbs=REVIEW_VERBS,
+        stored=False,
     ),
     _builtin(
-        "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview",
-        namespaced=False, verbs=REVIEW_VERBS, stored=False,
+        "authorization.k8s.io",
+        "v1",
+        "subjectaccessreviews",
+        "SubjectAccessReview",
+        namespaced=False,
+        verbs=REVIEW_VERBS,
+        stored=False,
     ),
     _builtin(
-        "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview",
-        namespaced=False, verbs=REVIEW_VERBS, stored=False,
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+        namespaced=False,
+        verbs=REVIEW_VERBS,
+        stored=False,
     ),
 )
 

@@ -85,4 +85,6 @@ def _decode(token: str) -> tuple[int, int]:
 
 
 def _invalid_token() -> ApiError:
-    return bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    return bad_request(
+        "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+    )

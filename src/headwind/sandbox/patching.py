@@ -95,6 +95,9 @@ _LIST_DIRECTIVES: Final = frozenset({"delete", "replace", "merge"})
 class PatchError(Exception):
     """A patch that cannot be applied; `status` is the HTTP status the apiserver answers (400 or 422)."""
 
+    status: int
+    message: str
+
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
@@ -346,7 +349,7 @@ def _apply_set_element_order(original: JSONMap, patch: JSONMap) -> set[str]:
     for directive, order in patch.items():
         if not directive.startswith(_SET_ORDER):
             continue
-        field = directive[len(_SET_ORDER):]
+        field = directive[len(_SET_ORDER) :]
         if not isinstance(order, list):
             raise PatchError("invalid patch format of setElementOrder list")
         if not _orderable(field, original, patch):
@@ -407,7 +410,7 @@ def _apply_primitive_deletions(original: JSONMap, patch: JSONMap) -> None:
             continue
         if not isinstance(values, list):
             raise PatchError("invalid patch format of primitive list")
-        field = directive[len(_DELETE_FROM):]
+        field = directive[len(_DELETE_FROM) :]
         current = original.get(field)
         if isinstance(current, list):
             doomed = {_identity(value) for value in values}

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024  # the apiserver's request size limit
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
+USER = web.RequestKey("user", User)
 
 
 @dataclass
@@ -68,13 +69,22 @@ def parse_path(path: str) -> Target | None:
     if watch_path:
         rest = rest[1:]
     namespace = ""
-    if len(rest) >= 3 and rest[0] == "namespaces" and not (len(rest) == 3 and rest[2] in NAMESPACE_SUBRESOURCES):
+    if (
+        len(rest) >= 3
+        and rest[0] == "namespaces"
+        and not (len(rest) == 3 and rest[2] in NAMESPACE_SUBRESOURCES)
+    ):
         namespace, rest = rest[1], rest[2:]
     if not rest or len(rest) > 3:
         return None
     return Target(
-        group, version, rest[0], namespace,
-        rest[1] if len(rest) > 1 else "", rest[2] if len(rest) > 2 else "", watch_path,
+        group,
+        version,
+        rest[0],
+        namespace,
+        rest[1] if len(rest) > 1 else "",
+        rest[2] if len(rest) > 2 else "",
+        watch_path,
     )
 
 
@@ -115,6 +125,7 @@ class Routes:
         app = web.Application(middlewares=[self.middleware], client_max_size=MAX_BODY)
         app.router.add_routes(extra_routes or [])
         app.router.add_get("/version", self.version)
+        app.router.add_get("/version/", self.version)
         app.router.add_get("/api", self.core_versions)
         app.router.add_get("/apis", self.groups)
         for probe in ("/healthz", "/livez", "/readyz"):
@@ -124,36 +135,32 @@ class Routes:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        status = 500
-        user = "-"
+        # Logged when it arrives, so a test sees a watch while it is open; status 0 until answered.
+        entry = LoggedRequest(request.method, request.path, dict(request.query), request.content_type, 0, "-")
+        self.faults.record(entry)
         try:
             if self.faults.latency:
                 await asyncio.sleep(self.faults.latency)
             fault = self.faults.take(request.method, request.path_qs)
             if fault is not None:
-                status = fault.status
+                entry.status = fault.status
                 return _json(fault.body(), fault.status, fault.headers())
             caller = self.access.authenticate(request.headers.get("Authorization"))
-            user = caller.name
-            request["user"] = caller
+            entry.user = caller.name
+            request[USER] = caller
             response: web.StreamResponse = await handler(request)
-            status = response.status
+            entry.status = response.status
             return response
         except ApiError as error:
-            status = error.code
+            entry.status = error.code
             return _json(error.status(), error.code, error.headers)
         except web.HTTPException as error:
-            status = error.status
+            entry.status = error.status
             raise
         except Exception:
+            entry.status = 500
             log.exception("sandbox: unhandled error in %s %s", request.method, request.path_qs)
             return _json(ApiError(500, "InternalError", "internal error in the sandbox emulator").status(), 500)
-        finally:
-            self.faults.record(
-                LoggedRequest(
-                    request.method, request.path, dict(request.query), request.content_type, status, user
-                )
-            )
 
     # -- discovery and health ----------------------------------------------------------------
 
@@ -185,7 +192,7 @@ class Routes:
         if request.method == "GET" and (document := self._discovery(request.path)) is not None:
             return _json(document)
         target = parse_path(request.path)
-        rtype = target and self.api.kinds.find(target.group, target.version, target.plural)
+        rtype = self.api.kinds.find(target.group, target.version, target.plural) if target else None
         if target is None or rtype is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if target.subresource and target.subresource not in rtype.subresources:
@@ -198,7 +205,7 @@ class Routes:
         if rtype.namespaced and not target.namespace and target.name:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         self.access.authorize(
-            request["user"],
+            request[USER],
             Attributes(verb, rtype.group, rtype.plural, target.subresource, target.namespace, target.name),
         )
         if verb == "watch":
@@ -221,14 +228,16 @@ class Routes:
             return "delete" if target.name else "deletecollection"
         raise errors.method_not_allowed(method)
 
-    async def _act(self, request: web.Request, rtype: ResourceType, target: Target, verb: str) -> web.Response:
+    async def _act(
+        self, request: web.Request, rtype: ResourceType, target: Target, verb: str
+    ) -> web.Response:
         api, ns, name, sub = self.api, target.namespace, target.name, target.subresource
         query = request.query
         if verb == "get":
             obj = api.stored(rtype, ns, name)
             return _json(api.scale_of(rtype, obj) if sub == "scale" else api.encode(rtype, obj))
         if verb == "list":
-            return _json(api.list(rtype, ns or None, self._list_options(query)))
+            return _json(api.list_objects(rtype, ns or None, self._list_options(query)))
         if verb == "create":
             body = await self._body(request)
             return _json(api.create(rtype, ns, body, dry_run=_flag(query, "dryRun")), 201)
@@ -288,7 +297,7 @@ class Routes:
         body = await self._body(request)
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON object")
-        caller: User = request["user"]
+        caller: User = request[USER]
         self.access.authorize(caller, Attributes("create", rtype.group, rtype.plural))
         if rtype.kind == "TokenReview":
             return _json(self.access.token_review(body), 201)
@@ -313,7 +322,7 @@ class Routes:
             if error.code != 410:
                 raise
             await response.prepare(request)
-            await response.write(event_line("ERROR", json.dumps(error.status()).encode()))
+            await response.write(event_line("ERROR", json.dumps(error.status(), separators=(",", ":")).encode()))
             await response.write_eof()
             return response
         await response.prepare(request)
@@ -328,7 +337,9 @@ class Routes:
         await response.write_eof()
         return response
 
-    async def _pump(self, response: web.StreamResponse, rtype: ResourceType, stream: WatchStream, query: Any) -> None:
+    async def _pump(
+        self, response: web.StreamResponse, rtype: ResourceType, stream: WatchStream, query: Any
+    ) -> None:
         loop = asyncio.get_running_loop()
         timeout = _int(query, "timeoutSeconds")
         deadline = loop.time() + (timeout if timeout is not None else self.settings.watch_timeout)

@@ -39,7 +39,10 @@ async def serve(options: SandboxOptions, stop: asyncio.Event | None = None) -> i
         await emulator.start()
     except OSError as error:
         await emulator.stop()
-        print(f"headwind sandbox: cannot listen on {options.host}:{options.port}: {error.strerror}", file=sys.stderr)
+        print(
+            f"headwind sandbox: cannot listen on {options.host}:{options.port}: {error.strerror}",
+            file=sys.stderr,
+        )
         return 1
     stop = stop or _stop_on_signals()
     try:
@@ -71,7 +74,9 @@ def _announce(emulator: Emulator, kubeconfig: Path, options: SandboxOptions) -> 
         f"Sandbox controls: {emulator.url}/_sandbox/ (faults, drop-watches, compact, health, requests)",
     ]
     if options.seed:
-        lines.append(f"Sample workloads: kubectl --kubeconfig {kubeconfig} get deploy,sts,ds,cj -n {DEMO_NAMESPACE}")
+        lines.append(
+            f"Sample workloads: kubectl --kubeconfig {kubeconfig} get deploy,sts,ds,cj -n {DEMO_NAMESPACE}"
+        )
     if options.tls:
         lines.append("TLS: on; the kubeconfig carries the sandbox CA and an admin token")
     lines.append("Operator: not yet available; serving the emulator only. Stop with Ctrl-C.")

@@ -350,6 +350,7 @@ _EXPECTED_OPERATORS = ", ".join(operator.value for operator in _BINARY_OPERATORS
 _SPECIAL = frozenset("=!(),><")
 _WHITESPACE = frozenset(" \t\r\n")
 _DELIMITERS = _SPECIAL | _WHITESPACE
+_SYMBOL_PAIRS = frozenset({"!=", "=="})
 _Item = tuple[_Token, str]
 
 
@@ -363,7 +364,7 @@ def _lex(text: str) -> Iterator[_Item]:
             yield _Token.END, ""
             return
         if text[position] in _SPECIAL:
-            width = 2 if text[position : position + 2] in _KEYWORDS else 1
+            width = 2 if text[position : position + 2] in _SYMBOL_PAIRS else 1
         else:
             width = 1
             while position + width < len(text) and text[position + width] not in _DELIMITERS:

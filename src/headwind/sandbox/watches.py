@@ -102,7 +102,10 @@ class WatchStream:
         if now_in:
             return self._change_line(MODIFIED if was_in else ADDED, change)
         if was_in and change.prev is not None:
-            departed = {**change.prev, "metadata": {**change.prev["metadata"], "resourceVersion": str(change.rv)}}
+            departed = {
+                **change.prev,
+                "metadata": {**change.prev["metadata"], "resourceVersion": str(change.rv)},
+            }
             return self._line(DELETED, self._encode(departed))
         return None
 

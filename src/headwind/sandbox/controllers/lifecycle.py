@@ -34,11 +34,10 @@ class GarbageCollector(Controller):
         if change.type == DELETED:
             yield from self.api.store.dependents(metadata.get("uid", ""))
             yield from self._owner_keys(change.obj)
-        elif metadata.get("deletionTimestamp") and {FOREGROUND_FINALIZER, ORPHAN_FINALIZER} & set(
-            metadata.get("finalizers") or ()
-        ):
-            yield key
-        elif change.type == ADDED and metadata.get("ownerReferences"):
+        elif (
+            metadata.get("deletionTimestamp")
+            and {FOREGROUND_FINALIZER, ORPHAN_FINALIZER} & set(metadata.get("finalizers") or ())
+        ) or (change.type == ADDED and metadata.get("ownerReferences")):
             yield key
 
     def _owner_keys(self, obj: Object) -> Iterable[Key]:
@@ -105,12 +104,16 @@ class GarbageCollector(Controller):
         if obj is None:
             return
         updated = copy.deepcopy(obj)
-        updated["metadata"]["finalizers"] = [f for f in obj["metadata"].get("finalizers") or () if f != finalizer]
+        updated["metadata"]["finalizers"] = [
+            f for f in obj["metadata"].get("finalizers") or () if f != finalizer
+        ]
         self.api.update(self.api.type_of(key[0]), key[1], key[2], updated)
 
     def _delete(self, key: Key, policy: str) -> None:
         try:
-            self.api.delete(self.api.type_of(key[0]), key[1], key[2], DeleteOptions(propagation_policy=policy))
+            self.api.delete(
+                self.api.type_of(key[0]), key[1], key[2], DeleteOptions(propagation_policy=policy)
+            )
         except ApiError as error:
             if error.code != 404:
                 raise

@@ -1,0 +1,92 @@
+"""Small, valid objects for emulator tests (the client's models reject invalid ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def deployment(
+    name: str = "web",
+    image: str = "nginx:1.25.3",
+    *,
+    namespace: str = "default",
+    replicas: int = 1,
+    labels: dict[str, str] | None = None,
+    containers: list[dict[str, Any]] | None = None,
+    **metadata: Any,
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {"app": name}, **metadata},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": containers or [{"name": "app", "image": image}]},
+            },
+        },
+    }
+
+
+def configmap(
+    name: str, *, namespace: str = "default", labels: dict[str, str] | None = None, **data: str
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+        "data": dict(data),
+    }
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def widget_crd(*, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",)) -> dict[str, Any]:
+    """A small CRD with a status subresource and an enum, for custom-resource semantics."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "required": ["size"],
+                "properties": {
+                    "size": {"type": "integer", "minimum": 0},
+                    "color": {"type": "string", "enum": ["red", "blue"], "default": "red"},
+                },
+            },
+            "status": {"type": "object", "properties": {"phase": {"type": "string"}}},
+        },
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": scope,
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
+            "versions": [
+                {
+                    "name": v,
+                    "served": True,
+                    "storage": i == 0,
+                    "schema": {"openAPIV3Schema": schema},
+                    "subresources": {"status": {}},
+                }
+                for i, v in enumerate(versions)
+            ],
+        },
+    }
+
+
+def widget(name: str, size: int = 1, *, namespace: str = "default", version: str = "v1") -> dict[str, Any]:
+    return {
+        "apiVersion": f"example.com/{version}",
+        "kind": "Widget",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"size": size},
+    }

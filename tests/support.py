@@ -1,0 +1,38 @@
+"""Helpers shared by tests: clients for an emulator, and external tools that CI must have."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from headwind.sandbox.emulator import Emulator
+
+
+def require_tool(name: str, *, why: str) -> str:
+    """The path of an external program, or skip (developer machine) / fail (CI) with a reason."""
+    path = shutil.which(name)
+    if path:
+        return path
+    reason = f"{name} is not installed: {why} (scripts/test installs it)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must not skip: {reason}")
+    pytest.skip(reason)
+
+
+async def client_for(emulator: Emulator, directory: Path, **kubeconfig: Any) -> client.ApiClient:
+    path = emulator.write_kubeconfig(directory / "kubeconfig", **kubeconfig)
+    return await config.new_client_from_config(config_file=str(path))
+
+
+def status_message(error: ApiException) -> str:
+    """The ``message`` of the Status body an API error carried."""
+    message = json.loads(error.body)["message"]
+    assert isinstance(message, str)
+    return message
