@@ -17,8 +17,9 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiohttp
 from kubernetes_asyncio import client, config
 
 from headwind.sandbox.emulator import Emulator, EmulatorConfig
@@ -50,19 +51,24 @@ def _deployment(index: int) -> dict[str, Any]:
 
 
 async def _list_all(api: client.AppsV1Api) -> int:
-    raw = await api.list_deployment_for_all_namespaces(_preload_content=False)
+    # With _preload_content=False the client returns the raw aiohttp response, not its model.
+    raw = cast(aiohttp.ClientResponse, await api.list_deployment_for_all_namespaces(_preload_content=False))
     return len(json.loads(await raw.read())["items"])
 
 
 async def _watch_until(
-    api_client: client.ApiClient, rv: str, ready: asyncio.Event, started: list[int], name: str
+    api_client: client.ApiClient, rv: str, ready: asyncio.Event, started: list[int], name: str, watchers: int
 ) -> float:
+    """Open a watch, report it open, and return the moment the event about ``name`` arrives."""
     apps = client.AppsV1Api(api_client)
-    raw = await apps.list_namespaced_deployment(
-        "default", watch=True, resource_version=rv, _preload_content=False
+    raw = cast(
+        aiohttp.ClientResponse,
+        await apps.list_namespaced_deployment(
+            "default", watch=True, resource_version=rv, _preload_content=False
+        ),
     )
     started.append(1)
-    if len(started) == 20:
+    if len(started) == watchers:
         ready.set()
     while True:
         line = await raw.content.readline()
@@ -98,7 +104,7 @@ async def run(count: int, watchers: int, rounds: int) -> dict[str, float]:
                     started: list[int] = []
                     target = f"app-{round_index:05d}"
                     tasks = [
-                        asyncio.create_task(_watch_until(api_client, rv, ready, started, target))
+                        asyncio.create_task(_watch_until(api_client, rv, ready, started, target, watchers))
                         for _ in range(watchers)
                     ]
                     # Headers arrive only after the server has subscribed, so every watch is live now.

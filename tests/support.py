@@ -33,6 +33,6 @@ async def client_for(emulator: Emulator, directory: Path, **kubeconfig: Any) -> 
 
 def status_message(error: ApiException) -> str:
     """The ``message`` of the Status body an API error carried."""
-    message = json.loads(error.body)["message"]
+    message = json.loads(error.body or "{}").get("message")
     assert isinstance(message, str)
     return message

@@ -188,7 +188,7 @@ async def test_sandbox_seeds_the_demo_namespace_with_annotated_workloads(start_s
     assert names(stateful_sets) == {"cache"}
     assert names(daemon_sets) == {"agent"}
     assert names(cron_jobs) == {"report"}
-    workloads = [*deployments, *stateful_sets, *daemon_sets, *cron_jobs]
+    workloads: list[Any] = [*deployments, *stateful_sets, *daemon_sets, *cron_jobs]
     policies = {w.metadata.name: (w.metadata.annotations or {}).get(POLICY) for w in workloads}
     assert all(policies.values()), f"every demo workload carries {POLICY}: {policies}"
     assert policies["canary"] == "none"

@@ -18,7 +18,11 @@ MANIFESTS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
 
 async def get_json(kube: client.ApiClient, path: str) -> dict:
     response = await kube.call_api(
-        path, "GET", response_types_map={200: "object"}, auth_settings=["BearerToken"], _return_http_data_only=True
+        path,
+        "GET",
+        response_types_map={200: "object"},
+        auth_settings=["BearerToken"],
+        _return_http_data_only=True,
     )
     assert isinstance(response, dict)
     return response

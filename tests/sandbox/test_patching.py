@@ -466,10 +466,27 @@ def test_strategic_patch_body_must_be_an_object(body: Any) -> None:
     assert caught.value.status == 400
 
 
+def test_strategic_patch_keeps_dollar_keys_that_are_not_directives_as_data() -> None:
+    """As Go does: a CRD schema's `$schema`, say, is data, not an instruction."""
+    patched = strategic_merge_patch({"spec": {"a": 1}}, {"spec": {"$schema": "x", "new": {"$ref": "y"}}})
+    assert patched == {"spec": {"a": 1, "$schema": "x", "new": {"$ref": "y"}}}
+
+
 @pytest.mark.parametrize(
     "patch",
     [
-        pytest.param({"metadata": {"$foo": 1}}, id="unknown directive"),
+        pytest.param({"metadata": {"$setElementOrder": []}}, id="order directive without field"),
+    ],
+)
+def test_strategic_patch_rejects_a_directive_naming_no_field_with_400(patch: dict[str, Any]) -> None:
+    with pytest.raises(PatchError) as caught:
+        strategic_merge_patch(deployment(), patch)
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
         pytest.param({"metadata": {"$setElementOrder": []}}, id="order directive without field"),
         pytest.param({"metadata": {"labels": {"$patch": "bogus"}}}, id="unknown map patch type"),
         pytest.param(
@@ -480,7 +497,6 @@ def test_strategic_patch_body_must_be_an_object(body: Any) -> None:
         ),
         pytest.param({"metadata": {"$deleteFromPrimitiveList/finalizers": "a"}}, id="deletion list not list"),
         pytest.param({"spec": {"$retainKeys": "type"}}, id="retainKeys not a list"),
-        pytest.param({"new": {"$bogus": 1}}, id="unknown directive in a new value"),
     ],
 )
 def test_strategic_patch_rejects_unknown_or_malformed_directives_with_400(patch: dict[str, Any]) -> None:

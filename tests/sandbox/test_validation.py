@@ -928,6 +928,30 @@ def test_without_a_schema_the_object_is_copied_unchanged() -> None:
     assert unknown_fields(None, obj) == []
 
 
+def test_a_default_carrying_unknown_fields_is_pruned_too() -> None:
+    """The apiserver refuses such a CRD; if one slips through, the stored object is still a fixed point."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "limits": {
+                        "type": "object",
+                        "properties": {"cpu": {"type": "string"}},
+                        "default": {"cpu": "1", "junk": 2},
+                    }
+                },
+            }
+        },
+    }
+
+    stored = prune_and_default(schema, {**META, "spec": {}})
+
+    assert stored["spec"] == {"limits": {"cpu": "1"}}
+    assert prune_and_default(schema, stored) == stored
+
+
 def test_unknown_fields_are_listed_by_path() -> None:
     obj = {**META, "spec": {"bogus": 1, "items": [{"junk": 2}], "config": {"free": 1}}, "top": 3}
 

@@ -38,12 +38,12 @@ from .patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .selectors import FieldSelector, LabelSelector, SelectorError, object_fields, supported_fields
 from .storage import ADDED, DELETED, MODIFIED, Change, Store
 from .validation import (
-    FieldError,
     invalid_message,
     prune_and_default,
     validate_builtin,
     validate_crd,
     validate_custom,
+    validate_metadata,
 )
 from .watches import WatchStream
 
@@ -58,6 +58,21 @@ CRD_STORAGE = "customresourcedefinitions.apiextensions.k8s.io"
 NAMESPACES = "namespaces"
 FOREGROUND, BACKGROUND, ORPHAN = "Foreground", "Background", "Orphan"
 FOREGROUND_FINALIZER, ORPHAN_FINALIZER = "foregroundDeletion", "orphan"
+
+# The status a new object starts with: the fields the apiserver serializes even at zero (no
+# omitempty in the Go types). Clients depend on them: kubernetes-asyncio's models refuse a
+# StatefulSet or DaemonSet status without them.
+INITIAL_STATUS: dict[str, dict[str, Any]] = {
+    "Pod": {"phase": "Pending", "qosClass": "BestEffort"},
+    "ReplicaSet": {"replicas": 0},
+    "StatefulSet": {"replicas": 0, "availableReplicas": 0},
+    "DaemonSet": {
+        "currentNumberScheduled": 0,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 0,
+        "numberReady": 0,
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -422,7 +437,9 @@ class ApiServer:
     def delete_collection(
         self, rtype: ResourceType, namespace: str | None, options: ListOptions, delete: DeleteOptions
     ) -> Object:
-        listed = self.list_objects(rtype, namespace, ListOptions(options.label_selector, options.field_selector))
+        listed = self.list_objects(
+            rtype, namespace, ListOptions(options.label_selector, options.field_selector)
+        )
         for item in listed["items"]:
             item_meta = item["metadata"]
             try:
@@ -510,6 +527,7 @@ class ApiServer:
     def _admit(self, rtype: ResourceType, obj: Object) -> Object:
         """Defaulting, pruning and validation, as the apiserver admits every create and update."""
         if rtype.builtin:
+            _drop_null_template_timestamps(obj)
             if not rtype.codec:
                 apply_defaults(rtype.group, rtype.kind, obj)
             problems = validate_builtin(rtype.group, rtype.kind, obj)
@@ -517,11 +535,7 @@ class ApiServer:
                 problems += validate_crd(obj)
         else:
             obj = prune_and_default(rtype.schema, obj)
-            problems = validate_custom(rtype.schema, obj)
-            if not obj["metadata"].get("name"):
-                problems.insert(
-                    0, FieldError("metadata.name", "Required value", "name or generateName is required")
-                )
+            problems = validate_metadata(obj) + validate_custom(rtype.schema, obj)
         if problems:
             qualified = f"{rtype.kind}.{rtype.group}" if rtype.group else rtype.kind
             name = obj["metadata"].get("name", "")
@@ -533,10 +547,7 @@ class ApiServer:
                     "name": name,
                     "group": rtype.group,
                     "kind": rtype.kind,
-                    "causes": [
-                        {"reason": "Field" + p.type.split()[0], "message": p.message(), "field": p.field}
-                        for p in problems
-                    ],
+                    "causes": [problem.cause() for problem in problems],
                 },
             )
         return obj
@@ -546,7 +557,7 @@ class ApiServer:
         if "status" not in rtype.subresources or rtype.storage == NAMESPACES:
             return
         if rtype.builtin:
-            obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"} if rtype.kind == "Pod" else {}
+            obj["status"] = dict(INITIAL_STATUS.get(rtype.kind, {}))
         else:
             obj.pop("status", None)
 
@@ -615,6 +626,25 @@ class ApiServer:
         if self.store.get(NAMESPACES, "", name) is None:
             ns_type = self.type_of(NAMESPACES)
             self.create(ns_type, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def _drop_null_template_timestamps(obj: Object) -> None:
+    """Forget ``creationTimestamp: null`` in embedded templates, as decoding into Go types does.
+
+    Go clients (kubectl ``rollout undo``, ``set image``) serialize a template's empty ObjectMeta with
+    ``creationTimestamp: null``; the apiserver reads that as unset. Kept as sent, it would make a
+    rolled-back template differ from its old ReplicaSet's, so that ReplicaSet would not be reused.
+    """
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    job_template = spec.get("jobTemplate")
+    job_spec = job_template.get("spec") if isinstance(job_template, dict) else None
+    pod_template = job_spec.get("template") if isinstance(job_spec, dict) else None
+    for holder in (spec.get("template"), job_template, pod_template):
+        metadata = holder.get("metadata") if isinstance(holder, dict) else None
+        if isinstance(metadata, dict) and metadata.get("creationTimestamp", "") is None:
+            del metadata["creationTimestamp"]
 
 
 def random_suffix(length: int = 5) -> str:

@@ -158,8 +158,10 @@ class Access:
             name=attrs.get("name", ""),
         )
         allowed = self.allowed(user, attributes)
-        reason = "granted by the sandbox permission table" if allowed else "no sandbox permission grants this"
-        status: dict[str, Any] = {"allowed": allowed, "reason": reason}
+        # Like RBAC: a reason for what is allowed, none for a denial (kubectl prints a plain "no").
+        status: dict[str, Any] = {"allowed": allowed}
+        if allowed:
+            status["reason"] = "granted by the sandbox permission table"
         return _review("authorization.k8s.io/v1", kind, body, status)
 
 

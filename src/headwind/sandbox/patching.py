@@ -183,8 +183,14 @@ def json_patch(target: dict[str, Any], ops: Any) -> dict[str, Any]:
             raise PatchError(
                 f"json: cannot unmarshal {_json_kind(op)} into Go value of type jsonpatch.Operation"
             )
+    patched: Any = _copy(target)
     try:
-        patched = jsonpatch.JsonPatch(ops).apply(_copy(target), in_place=True)
+        # One operation at a time, so that a failed `test` names its path as the apiserver does.
+        for op in ops:
+            try:
+                patched = jsonpatch.JsonPatch([op]).apply(patched, in_place=True)
+            except jsonpatch.JsonPatchTestFailed as exc:
+                raise PatchError(f"testing value {op.get('path')} failed: test failed", 422) from exc
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise PatchError(str(exc), 422) from exc
     except (TypeError, ValueError, KeyError, IndexError) as exc:  # values jsonpatch leaves unchecked
@@ -256,7 +262,7 @@ def _merge_fields(original: JSONMap, patch: JSONMap) -> JSONMap:
     _apply_retain_keys(original, patch)
     ordered = _apply_set_element_order(original, patch)
     for key, value in patch.items():
-        if not key.startswith("$") and key not in ordered:
+        if not _is_directive(key) and key not in ordered:
             _merge_field(original, key, value)
     _apply_primitive_deletions(original, patch)
     return original
@@ -309,10 +315,20 @@ def _materialize_list(items: list[Any]) -> list[Any]:
 
 
 def _reject_unknown_directives(patch: JSONMap) -> None:
-    """Refuse `$` keys we do not understand, instead of storing them in the object."""
+    """Refuse malformed directives (`$setElementOrder` naming no field).
+
+    Any other `$` key is data, as in Go: a CRD's schema may legitimately hold `$schema`.
+    """
     for key in patch:
-        if key.startswith("$") and not _is_known_directive(key):
+        if _is_directive(key) and not _is_known_directive(key):
             raise PatchError(f"unknown strategic merge patch directive {key!r} in map: {_go(patch)}")
+
+
+def _is_directive(key: str) -> bool:
+    """Keys in directive syntax; only these are instructions, every other key is data."""
+    return key in (_DIRECTIVE, _RETAIN_KEYS) or key.startswith(
+        (_SET_ORDER.rstrip("/"), _DELETE_FROM.rstrip("/"))
+    )
 
 
 def _is_known_directive(key: str) -> bool:
@@ -334,7 +350,7 @@ def _apply_retain_keys(original: JSONMap, patch: JSONMap) -> None:
         raise PatchError("invalid patch format of retainKeys")
     allowed = {key for key in retained if isinstance(key, str)}
     for key, value in patch.items():
-        if value is not None and not key.startswith("$") and key not in allowed:
+        if value is not None and not _is_directive(key) and key not in allowed:
             raise PatchError("invalid patch format of retainKeys")
     for key in [key for key in original if key not in allowed]:
         del original[key]

@@ -157,10 +157,14 @@ class Routes:
         except web.HTTPException as error:
             entry.status = error.status
             raise
+        except ConnectionError:
+            raise  # the client went away (kubectl ending a watch): aiohttp drops it quietly
         except Exception:
             entry.status = 500
             log.exception("sandbox: unhandled error in %s %s", request.method, request.path_qs)
-            return _json(ApiError(500, "InternalError", "internal error in the sandbox emulator").status(), 500)
+            return _json(
+                ApiError(500, "InternalError", "internal error in the sandbox emulator").status(), 500
+            )
 
     # -- discovery and health ----------------------------------------------------------------
 
@@ -298,10 +302,13 @@ class Routes:
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON object")
         caller: User = request[USER]
-        self.access.authorize(caller, Attributes("create", rtype.group, rtype.plural))
+        self_review = rtype.kind == "SelfSubjectAccessReview"
+        # Any authenticated user may ask what they themselves may do: clusters bind the
+        # system:basic-user ClusterRole to system:authenticated (``kubectl auth can-i`` relies on it).
+        if not (self_review and "system:authenticated" in caller.groups):
+            self.access.authorize(caller, Attributes("create", rtype.group, rtype.plural))
         if rtype.kind == "TokenReview":
             return _json(self.access.token_review(body), 201)
-        self_review = rtype.kind == "SelfSubjectAccessReview"
         return _json(self.access.subject_access_review(body, caller if self_review else None), 201)
 
     # -- watch -------------------------------------------------------------------------------
@@ -322,19 +329,21 @@ class Routes:
             if error.code != 410:
                 raise
             await response.prepare(request)
-            await response.write(event_line("ERROR", json.dumps(error.status(), separators=(",", ":")).encode()))
+            await response.write(
+                event_line("ERROR", json.dumps(error.status(), separators=(",", ":")).encode())
+            )
             await response.write_eof()
             return response
         await response.prepare(request)
         self.streams.add(stream)
         try:
             await self._pump(response, rtype, stream, query)
-        except (ConnectionResetError, asyncio.CancelledError):
-            raise
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client closed its watch: the normal way a watch ends from that side
         finally:
             self.streams.discard(stream)
             stream.close()
-        await response.write_eof()
         return response
 
     async def _pump(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..storage import Change, Key
-from .ownership import Object, omit_zero
+from .ownership import Object, key_of, omit_zero
 from .pods import NODES, available_from, compute_hash, is_ready, node_ready, pod_from_template
 from .revisions import POD_REVISION_LABEL, RevisionedController
 from .rolling import scaled
@@ -120,12 +120,12 @@ class DaemonSetController(RevisionedController):
     def _replace(self, ds: Object, nodes: list[str], digest: str) -> None:
         """``rollingUpdate``: delete old Pods while the updated ones leave room under maxUnavailable."""
         by_node = self._pods_by_node(ds)
-        min_ready, now = ds["spec"].get("minReadySeconds", 0), self.now()
+        min_ready, key = ds["spec"].get("minReadySeconds", 0), key_of(self.storage, ds)
         unavailable, broken, candidates = 0, [], []
         for name in nodes:
             pod = by_node[name][0]
             moment = available_from(pod, min_ready)
-            available = moment is not None and moment <= now
+            available = moment is not None and self.has_passed(key, moment)
             if _hash(pod) == digest:
                 unavailable += not available
             elif not available:

@@ -19,6 +19,7 @@ ReplicaSets by selector, ``ReplicaFailure`` conditions, and Events.
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import ClassVar
 
 from ..clock import timestamp
@@ -54,8 +55,7 @@ class _Sync:
         self.rs_type = self.api.type_of(REPLICASETS)
         self.key = key
         self.deploy = deploy
-        self.now = self.api.clock.now()
-        self.stamp = timestamp(self.now)
+        self.stamp = timestamp(self.api.clock.now())
         self.previous: Object = deploy.get("status") or {}
         self.working: Object = copy.deepcopy(self.previous)
         self.sets = controller.owned(deploy, REPLICASETS)
@@ -79,8 +79,8 @@ class _Sync:
         return [rs for rs in self.sets if rs["metadata"]["name"] != new_name]
 
     def _matches(self, replica_set: Object) -> bool:
-        labels = (replica_set["metadata"].get("labels") or {}).get(rolling.HASH_LABEL)
-        if labels == self.hash:
+        """``EqualIgnoreHash``, or the template's hash label (robust to defaulting drift between kinds)."""
+        if (replica_set["metadata"].get("labels") or {}).get(rolling.HASH_LABEL) == self.hash:
             return True
         template = rolling.without_hash(replica_set["spec"]["template"])
         return template == rolling.without_hash(self.deploy["spec"]["template"])
@@ -260,7 +260,10 @@ class _Sync:
         status = conditions.calculate(self.deploy, self.working, self.sets, self.new_set, self.stamp)
         paused = bool(self.deploy["spec"].get("paused"))
         if not paused:
-            status = conditions.with_progress(self.deploy, self.working, status, self.new_set, self.now)
+            passed = partial(self.controller.has_passed, self.key)
+            status = conditions.with_progress(
+                self.deploy, self.working, status, self.new_set, self.stamp, passed
+            )
         self.controller.write_status(self.key, omit_zero(status))
         due = conditions.deadline_of(self.deploy, status)
         if due is not None and not paused:

@@ -9,9 +9,11 @@ Operators and kubectl judge a rollout only through this status, so its details m
   starts, ``ReplicaSetUpdated`` each time a counter moves forward (which also refreshes
   ``lastUpdateTime``), ``NewReplicaSetAvailable`` when complete, and ``False``/
   ``ProgressDeadlineExceeded`` once ``lastUpdateTime + progressDeadlineSeconds`` passes without
-  progress. That last one is the signal for an automatic rollback. One deliberate difference: the
+  progress. That last one is the signal for an automatic rollback. Two deliberate differences: the
   deadline is inclusive (the real controller waits until strictly after it), so a test that advances
-  the clock by exactly ``progressDeadlineSeconds`` sees it.
+  a manual clock by exactly ``progressDeadlineSeconds`` sees it; and it has passed once the clock's
+  timer for it fired, even if the clock's ``now()`` disagrees (a scaled clock fires early but keeps
+  wall-clock time; see ``OwnerController.has_passed``).
 - a condition replaced with a different status or reason moves to the end of the list and keeps its
   ``lastTransitionTime`` only if its status is unchanged (``SetDeploymentCondition``).
 """
@@ -19,9 +21,9 @@ Operators and kubectl judge a rollout only through this status, so its details m
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ..clock import timestamp
 from .ownership import Object, omit_zero
 from .pods import parse_timestamp
 from .rolling import fenceposts, spec_replicas, status_count
@@ -129,16 +131,21 @@ def deadline_of(deploy: Object, status: Object) -> datetime | None:
     return parse_timestamp(progressing["lastUpdateTime"]) + timedelta(seconds=seconds)
 
 
-def _timed_out(deploy: Object, status: Object, now: datetime) -> bool:
+def _timed_out(deploy: Object, status: Object, passed: Callable[[datetime], bool]) -> bool:
     """``DeploymentTimedOut``: already reported, or the deadline passed since the last progress."""
     if (get_condition(status, PROGRESSING) or {}).get("reason") == TIMED_OUT:
         return True
     due = deadline_of(deploy, status)
-    return due is not None and now >= due
+    return due is not None and passed(due)
 
 
 def with_progress(
-    deploy: Object, working: Object, status: Object, new_set: Object | None, now: datetime
+    deploy: Object,
+    working: Object,
+    status: Object,
+    new_set: Object | None,
+    stamp: str,
+    passed: Callable[[datetime], bool],
 ) -> Object:
     """``syncRolloutStatus``: the ``Progressing`` condition for a status computed by :func:`calculate`."""
     if progress_deadline(deploy) is None:
@@ -151,7 +158,6 @@ def with_progress(
         return status
     name = deploy["metadata"]["name"]
     subject = f'ReplicaSet "{new_set["metadata"]["name"]}"' if new_set else f'Deployment "{name}"'
-    stamp = timestamp(now)
     if is_complete(deploy, status):
         message = f"{subject} has successfully progressed."
         set_condition(status, condition(PROGRESSING, "True", NEW_RS_AVAILABLE, message, stamp))
@@ -161,7 +167,7 @@ def with_progress(
             moved["lastTransitionTime"] = current["lastTransitionTime"]
         remove_condition(status, PROGRESSING)
         set_condition(status, moved)
-    elif _timed_out(deploy, status, now):
+    elif _timed_out(deploy, status, passed):
         message = f"{subject} has timed out progressing."
         set_condition(status, condition(PROGRESSING, "False", TIMED_OUT, message, stamp))
     return status

@@ -14,7 +14,7 @@ release of orphans by label selector, which the real controllers do, is not simu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from ..apiserver import ApiServer
@@ -22,6 +22,7 @@ from ..storage import Change, Key
 from .base import Controller
 
 Object = dict[str, Any]
+_TICK = timedelta(microseconds=1)
 
 
 def controller_ref(obj: Object | None) -> Object | None:
@@ -67,6 +68,7 @@ class OwnerController(Controller):
         super().__init__(api)
         self.rtype = api.type_of(self.storage)
         self._requeues: dict[Key, datetime] = {}
+        self._passed: dict[Key, datetime] = {}
 
     def wants(self, change: Change) -> Iterable[Key]:
         if change.storage == self.storage:
@@ -83,18 +85,40 @@ class OwnerController(Controller):
             self.enqueue(key_of(self.storage, obj))
 
     def requeue_at(self, key: Key, due: datetime) -> None:
-        """Reconcile ``key`` again at simulated time ``due`` (a deadline, a minReadySeconds wait)."""
+        """Reconcile ``key`` again at simulated time ``due`` (a deadline, a minReadySeconds wait).
+
+        Only one wake-up per key is kept, the earliest; a later one is asked for again when it fires.
+        """
         now = self.api.clock.now()
+        if self.has_passed(key, due):
+            return
         scheduled = self._requeues.get(key)
-        if scheduled is not None and now < scheduled <= due:
+        if scheduled is not None and scheduled <= due:
             return
         self._requeues[key] = due
-        self.enqueue_after((due - now).total_seconds(), key)
+        self.api.clock.call_later((due - now).total_seconds(), lambda: self._reached(key, due))
+
+    def _reached(self, key: Key, due: datetime) -> None:
+        if self._requeues.get(key) == due:
+            del self._requeues[key]
+        self._passed[key] = max(self._passed.get(key, due), due)
+        self.enqueue(key)
+
+    def has_passed(self, key: Key, moment: datetime) -> bool:
+        """Whether simulated time reached ``moment`` for ``key``.
+
+        True when the clock says so, or when a wake-up for that moment already fired: a scaled clock
+        runs timers early (``delay * scale``) while its ``now()`` stays wall-clock time, so its
+        timers, not its ``now()``, tell that a simulated deadline passed.
+        """
+        return self.api.clock.now() >= moment or self._passed.get(key, moment - _TICK) >= moment
 
     def live(self, key: Key) -> Object | None:
         """The object to reconcile, or None when it is gone or being deleted (the collector's turn)."""
         obj = self.api.store.get(*key)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
+            self._requeues.pop(key, None)
+            self._passed.pop(key, None)
             return None
         return obj
 

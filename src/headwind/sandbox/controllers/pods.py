@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from ..apiserver import ApiServer
 from ..clock import timestamp
 from .health import HealthOracle
-from .ownership import Object, OwnerController, owner_reference
+from .ownership import Object, OwnerController, key_of, owner_reference
 from .podstatus import reported, running_status, unschedulable_status, verdicts
 
 NODES, PODS = "nodes", "pods"
@@ -191,10 +191,9 @@ class PodOwnerController(OwnerController):
 
     def count_available(self, owner: Object, pods: list[Object], min_ready_seconds: int) -> int:
         """Pods Ready for at least ``min_ready_seconds``; wakes the owner when the next one will be."""
-        now = self.now()
+        key = key_of(self.storage, owner)
         moments = [moment for pod in pods if (moment := available_from(pod, min_ready_seconds)) is not None]
-        waiting = [moment for moment in moments if moment > now]
+        waiting = [moment for moment in moments if not self.has_passed(key, moment)]
         if waiting:
-            metadata = owner["metadata"]
-            self.requeue_at((self.storage, metadata["namespace"], metadata["name"]), min(waiting))
+            self.requeue_at(key, min(waiting))
         return len(moments) - len(waiting)
