@@ -5,7 +5,7 @@ reached through kubernetes-asyncio with a kubeconfig the emulator writes, exactl
 reaches a cluster. Simulated time is a manual clock, so deadlines pass when a test says so.
 
 Tests that need an external program (kubectl, later a registry, helm, chromium) ask for it with
-``require_tool``: on a developer machine without it they skip with the reason printed; under
+``tests.support.require_tool``: on a developer machine without it they skip with the reason printed; under
 ``CI=true`` a missing tool fails the test, because CI must never pass by skipping.
 """
 
@@ -21,7 +21,7 @@ from kubernetes_asyncio import client
 from headwind.sandbox.clock import ManualClock
 from headwind.sandbox.emulator import Emulator, EmulatorConfig
 
-from .support import client_for
+from .support import client_session
 
 EmulatorFactory = Callable[..., Awaitable[Emulator]]
 
@@ -53,6 +53,5 @@ async def emulator(make_emulator: EmulatorFactory) -> Emulator:
 @pytest.fixture
 async def kube(emulator: Emulator, tmp_path: Path) -> AsyncIterator[client.ApiClient]:
     """A kubernetes-asyncio client for the emulator, authenticated as the sandbox admin."""
-    api_client = await client_for(emulator, tmp_path)
-    yield api_client
-    await api_client.close()
+    async with client_session(emulator, tmp_path) as api_client:
+        yield api_client

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,19 @@ def require_tool(name: str, *, why: str) -> str:
     pytest.skip(reason)
 
 
-async def client_for(emulator: Emulator, directory: Path, **kubeconfig: Any) -> client.ApiClient:
+@asynccontextmanager
+async def client_session(emulator: Emulator, directory: Path, **kubeconfig: Any) -> AsyncIterator[client.ApiClient]:
+    """A kubernetes-asyncio client for ``emulator`` through a kubeconfig written in ``directory``.
+
+    ``kubeconfig`` goes to ``Emulator.write_kubeconfig`` (``token=None`` for an anonymous client);
+    the client is closed when the block ends, however it ends.
+    """
     path = emulator.write_kubeconfig(directory / "kubeconfig", **kubeconfig)
-    return await config.new_client_from_config(config_file=str(path))
+    api_client = await config.new_client_from_config(config_file=str(path))
+    try:
+        yield api_client
+    finally:
+        await api_client.close()
 
 
 def status_message(error: ApiException) -> str:

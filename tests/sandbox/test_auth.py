@@ -11,30 +11,26 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from headwind.sandbox.auth import Permission, User
 
-from ..support import client_for, status_message
+from ..support import client_session, status_message
 
 READER = User("reader", ("readers", "system:authenticated"))
 
 
-async def test_an_unknown_token_is_401(make_emulator: Any, tmp_path: Path) -> None:
-    emulator = await make_emulator()
-    api_client = await client_for(emulator, tmp_path, token="not-a-token")
-    try:
+@pytest.mark.parametrize(
+    ("settings", "token"),
+    [
+        pytest.param({}, "not-a-token", id="an-unknown-token"),
+        pytest.param({"allow_anonymous": False}, None, id="anonymous-when-anonymous-access-is-refused"),
+        pytest.param({"tls": True}, None, id="anonymous-over-tls-by-default"),
+    ],
+)
+async def test_a_request_without_a_credential_the_emulator_accepts_is_401(
+    make_emulator: Any, tmp_path: Path, settings: dict[str, Any], token: str | None
+) -> None:
+    emulator = await make_emulator(**settings)
+    async with client_session(emulator, tmp_path, token=token) as api_client:
         with pytest.raises(ApiException) as raised:
             await client.CoreV1Api(api_client).list_namespace()
-    finally:
-        await api_client.close()
-    assert raised.value.status == 401
-
-
-async def test_anonymous_access_can_be_refused(make_emulator: Any, tmp_path: Path) -> None:
-    emulator = await make_emulator(allow_anonymous=False)
-    api_client = await client_for(emulator, tmp_path, token=None)
-    try:
-        with pytest.raises(ApiException) as raised:
-            await client.CoreV1Api(api_client).list_namespace()
-    finally:
-        await api_client.close()
     assert raised.value.status == 401
 
 
@@ -45,14 +41,11 @@ async def test_the_permission_table_answers_403_with_the_apiservers_wording(
     emulator.access.grant(
         "readers", Permission(verbs=("get", "list", "watch"), groups=("",), resources=("configmaps",))
     )
-    api_client = await client_for(emulator, tmp_path, token="reader-token")
-    core = client.CoreV1Api(api_client)
-    try:
+    async with client_session(emulator, tmp_path, token="reader-token") as api_client:
+        core = client.CoreV1Api(api_client)
         assert (await core.list_namespaced_config_map("default")).items == []
         with pytest.raises(ApiException) as raised:
             await core.create_namespaced_config_map("default", {"metadata": {"name": "x"}})
-    finally:
-        await api_client.close()
     assert raised.value.status == 403
     assert 'User "reader" cannot create resource "configmaps"' in status_message(raised.value)
 
@@ -61,13 +54,10 @@ async def test_token_review_authenticates_from_the_token_table(make_emulator: An
     emulator = await make_emulator(
         tokens={"admin": User("admin", ("system:masters",)), "reader-token": READER}
     )
-    api_client = await client_for(emulator, tmp_path, token="admin")
-    reviews = client.AuthenticationV1Api(api_client)
-    try:
+    async with client_session(emulator, tmp_path, token="admin") as api_client:
+        reviews = client.AuthenticationV1Api(api_client)
         known = await reviews.create_token_review({"spec": {"token": "reader-token"}})
         unknown = await reviews.create_token_review({"spec": {"token": "nope"}})
-    finally:
-        await api_client.close()
     assert known.status.authenticated is True
     assert known.status.user.username == "reader"
     assert "readers" in known.status.user.groups
@@ -81,8 +71,6 @@ async def test_subject_access_review_answers_from_the_permission_table(
     emulator.access.grant(
         "alice", Permission(verbs=("patch",), groups=("headwind.sh",), resources=("updaterequests/status",))
     )
-    api_client = await client_for(emulator, tmp_path, token="admin")
-    reviews = client.AuthorizationV1Api(api_client)
 
     def review(user: str, verb: str, subresource: str = "status") -> dict[str, Any]:
         return {
@@ -98,12 +86,11 @@ async def test_subject_access_review_answers_from_the_permission_table(
             }
         }
 
-    try:
+    async with client_session(emulator, tmp_path, token="admin") as api_client:
+        reviews = client.AuthorizationV1Api(api_client)
         allowed = await reviews.create_subject_access_review(review("alice", "patch"))
         denied = await reviews.create_subject_access_review(review("alice", "delete"))
         stranger = await reviews.create_subject_access_review(review("bob", "patch"))
-    finally:
-        await api_client.close()
     assert allowed.status.allowed is True
     assert denied.status.allowed is False
     assert stranger.status.allowed is False
@@ -112,20 +99,6 @@ async def test_subject_access_review_answers_from_the_permission_table(
 async def test_tls_with_the_generated_ca_and_a_token(make_emulator: Any, tmp_path: Path) -> None:
     emulator = await make_emulator(tls=True)
     assert emulator.url.startswith("https://")
-    api_client = await client_for(emulator, tmp_path)
-    try:
+    async with client_session(emulator, tmp_path) as api_client:
         namespaces = await client.CoreV1Api(api_client).list_namespace()
-    finally:
-        await api_client.close()
     assert "default" in {ns.metadata.name for ns in namespaces.items}
-
-
-async def test_tls_refuses_anonymous_requests_by_default(make_emulator: Any, tmp_path: Path) -> None:
-    emulator = await make_emulator(tls=True)
-    api_client = await client_for(emulator, tmp_path, token=None)
-    try:
-        with pytest.raises(ApiException) as raised:
-            await client.CoreV1Api(api_client).list_namespace()
-    finally:
-        await api_client.close()
-    assert raised.value.status == 401

@@ -19,7 +19,7 @@ from headwind.sandbox.clock import ManualClock
 from headwind.sandbox.emulator import Emulator
 
 from ..conftest import EmulatorFactory
-from ..support import client_for
+from ..support import client_session
 from .manifests import deployment
 
 NAMESPACE = "default"
@@ -430,9 +430,8 @@ async def three_nodes(
 ) -> AsyncIterator[tuple[Emulator, client.ApiClient]]:
     """An emulator with three Nodes, and a client for it."""
     emulator = await make_emulator(nodes=3)
-    kube = await client_for(emulator, tmp_path)
-    yield emulator, kube
-    await kube.close()
+    async with client_session(emulator, tmp_path) as kube:
+        yield emulator, kube
 
 
 async def test_a_daemonset_runs_one_pod_per_node_and_rolls_all_of_them(

@@ -12,7 +12,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from headwind.sandbox.emulator import Emulator
 
-from ..support import client_for
+from ..support import client_session
 from ..waiting import eventually
 from .manifests import configmap
 
@@ -130,14 +130,11 @@ async def test_the_default_server_timeout_ends_watches_that_ask_for_none(
     make_emulator: Any, tmp_path: Any
 ) -> None:
     emulator = await make_emulator(watch_timeout=0.3)
-    api_client = await client_for(emulator, tmp_path)
-    try:
+    async with client_session(emulator, tmp_path) as api_client:
         raw = await client.CoreV1Api(api_client).list_namespaced_config_map(
             "default", watch=True, _preload_content=False
         )
         body = await asyncio.wait_for(raw.read(), 5)
-    finally:
-        await api_client.close()
     assert body == b""
 
 

@@ -391,22 +391,19 @@ class ApiServer:
         """Delete now, or mark for deletion while finalizers remain; returns the object or a Status."""
         current = self.stored(rtype, namespace, name)
         metadata = current["metadata"]
-        if options.precondition_uid and options.precondition_uid != metadata.get("uid"):
-            raise errors.conflict(
-                rtype.plural,
-                rtype.group,
-                name,
-                f"Precondition failed: UID in precondition: {options.precondition_uid}, "
-                f"UID in object meta: {metadata.get('uid')}",
-            )
-        if options.precondition_rv and options.precondition_rv != metadata.get("resourceVersion"):
-            raise errors.conflict(
-                rtype.plural,
-                rtype.group,
-                name,
-                f"Precondition failed: ResourceVersion in precondition: {options.precondition_rv}, "
-                f"ResourceVersion in object meta: {metadata.get('resourceVersion')}",
-            )
+        preconditions = (
+            ("UID", options.precondition_uid, metadata.get("uid")),
+            ("ResourceVersion", options.precondition_rv, metadata.get("resourceVersion")),
+        )
+        for field, wanted, actual in preconditions:
+            if wanted and wanted != actual:
+                raise errors.conflict(
+                    rtype.plural,
+                    rtype.group,
+                    name,
+                    f"Precondition failed: {field} in precondition: {wanted}, "
+                    f"{field} in object meta: {actual}",
+                )
         if metadata.get("deletionTimestamp"):
             return self.encode(rtype, current)
         final = copy.deepcopy(current)

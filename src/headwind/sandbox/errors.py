@@ -59,22 +59,21 @@ def _qualified(resource: str, group: str) -> str:
     return f"{resource}.{group}" if group else resource
 
 
-def not_found(resource: str, group: str, name: str) -> ApiError:
+def _about_object(code: int, reason: str, resource: str, group: str, name: str, what: str) -> ApiError:
     return ApiError(
-        404,
-        "NotFound",
-        f'{_qualified(resource, group)} "{name}" not found',
+        code,
+        reason,
+        f'{_qualified(resource, group)} "{name}" {what}',
         details=_details(resource, group, name),
     )
+
+
+def not_found(resource: str, group: str, name: str) -> ApiError:
+    return _about_object(404, "NotFound", resource, group, name, "not found")
 
 
 def already_exists(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(
-        409,
-        "AlreadyExists",
-        f'{_qualified(resource, group)} "{name}" already exists',
-        details=_details(resource, group, name),
-    )
+    return _about_object(409, "AlreadyExists", resource, group, name, "already exists")
 
 
 def conflict(resource: str, group: str, name: str, why: str) -> ApiError:

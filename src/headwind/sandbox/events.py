@@ -29,17 +29,25 @@ def _series_to_core(series: dict[str, Any]) -> dict[str, Any]:
     return {"count": series.get("count"), "lastObservedTime": series.get("lastObservedTime")}
 
 
+def _convert(
+    source: dict[str, Any], api_version: str, renamed: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """Copy the shared fields and rename the others (``renamed`` pairs are ``(from, to)``)."""
+    converted: dict[str, Any] = {"apiVersion": api_version, "kind": "Event"}
+    for name in _SHARED:
+        if name in source:
+            converted[name] = source[name]
+    for source_name, target_name in renamed:
+        if source_name in source:
+            converted[target_name] = source[source_name]
+    if "series" in source:
+        converted["series"] = _series_to_core(source["series"])
+    return converted
+
+
 def to_events_v1(core: dict[str, Any]) -> dict[str, Any]:
     """The ``events.k8s.io/v1`` view of a stored core Event."""
-    view: dict[str, Any] = {"apiVersion": "events.k8s.io/v1", "kind": "Event"}
-    for name in _SHARED:
-        if name in core:
-            view[name] = core[name]
-    for core_name, view_name in _RENAMED:
-        if core_name in core:
-            view[view_name] = core[core_name]
-    if "series" in core:
-        view["series"] = _series_to_core(core["series"])
+    view = _convert(core, "events.k8s.io/v1", _RENAMED)
     if "reportingController" not in view and (component := (core.get("source") or {}).get("component")):
         view["reportingController"] = component
     return view
@@ -47,18 +55,8 @@ def to_events_v1(core: dict[str, Any]) -> dict[str, Any]:
 
 def to_core(view: dict[str, Any]) -> dict[str, Any]:
     """The stored core form of an Event written through ``events.k8s.io/v1``."""
-    core: dict[str, Any] = {"apiVersion": "v1", "kind": "Event"}
-    for name in _SHARED:
-        if name in view:
-            core[name] = view[name]
-    for core_name, view_name in _RENAMED:
-        if view_name in view:
-            core[core_name] = view[view_name]
-    if "series" in view:
-        core["series"] = _series_to_core(view["series"])
+    core = _convert(view, "v1", tuple((target, source) for source, target in _RENAMED))
     if "source" not in core and (controller := view.get("reportingController")):
-        core["source"] = {
-            "component": controller,
-            **({"host": h} if (h := view.get("reportingInstance")) else {}),
-        }
+        host = {"host": view["reportingInstance"]} if view.get("reportingInstance") else {}
+        core["source"] = {"component": controller, **host}
     return core

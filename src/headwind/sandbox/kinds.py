@@ -83,6 +83,11 @@ def _builtin(
     )
 
 
+def _review_kind(group: str, plural: str, kind: str) -> ResourceType:
+    """A review: created to be answered, never stored (TokenReview, SubjectAccessReview...)."""
+    return _builtin(group, "v1", plural, kind, namespaced=False, verbs=REVIEW_VERBS, stored=False)
+
+
 _WORKLOAD: dict[str, Any] = {"sub": ("status",), "generation": True, "categories": ("all",)}
 
 BUILTIN_TYPES: tuple[ResourceType, ...] = (
@@ -131,33 +136,9 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         sub=("status",),
         generation=True,
     ),
-    _builtin(
-        "authentication.k8s.io",
-        "v1",
-        "tokenreviews",
-        "TokenReview",
-        namespaced=False,
-        verbs=REVIEW_VERBS,
-        stored=False,
-    ),
-    _builtin(
-        "authorization.k8s.io",
-        "v1",
-        "subjectaccessreviews",
-        "SubjectAccessReview",
-        namespaced=False,
-        verbs=REVIEW_VERBS,
-        stored=False,
-    ),
-    _builtin(
-        "authorization.k8s.io",
-        "v1",
-        "selfsubjectaccessreviews",
-        "SelfSubjectAccessReview",
-        namespaced=False,
-        verbs=REVIEW_VERBS,
-        stored=False,
-    ),
+    _review_kind("authentication.k8s.io", "tokenreviews", "TokenReview"),
+    _review_kind("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview"),
+    _review_kind("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview"),
 )
 
 
