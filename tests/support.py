@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from headwind.sandbox.emulator import Emulator
+
+from .sandbox.manifests import widget, widget_crd
 
 
 def require_tool(name: str, *, why: str) -> str:
@@ -29,7 +31,9 @@ def require_tool(name: str, *, why: str) -> str:
 
 
 @asynccontextmanager
-async def client_session(emulator: Emulator, directory: Path, **kubeconfig: Any) -> AsyncIterator[client.ApiClient]:
+async def client_session(
+    emulator: Emulator, directory: Path, **kubeconfig: Any
+) -> AsyncIterator[client.ApiClient]:
     """A kubernetes-asyncio client for ``emulator`` through a kubeconfig written in ``directory``.
 
     ``kubeconfig`` goes to ``Emulator.write_kubeconfig`` (``token=None`` for an anonymous client);
@@ -48,3 +52,32 @@ def status_message(error: ApiException) -> str:
     message = json.loads(error.body or "{}").get("message")
     assert isinstance(message, str)
     return message
+
+
+async def with_widget(
+    kube: client.ApiClient, *, versions: tuple[str, ...] = ("v1",)
+) -> client.CustomObjectsApi:
+    """Serve the Widget CRD (``widget_crd``), create Widget ``w`` of size 1 in ``default`` through its first
+    version, and return the client's custom objects API."""
+    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(widget_crd(versions=versions))
+    custom = client.CustomObjectsApi(kube)
+    await custom.create_namespaced_custom_object(
+        "example.com", versions[0], "default", "widgets", widget("w", version=versions[0])
+    )
+    return custom
+
+
+def default_configmap_events(
+    w: watch.Watch, core: client.CoreV1Api, *, after: Any = None, **query: Any
+) -> AsyncIterator[dict[str, Any]]:
+    """The events of a watch on the ConfigMaps in ``default``, which the server ends after 5 seconds.
+
+    ``after``: an object or list whose resourceVersion the watch starts from; ``query``: further list
+    options (``label_selector=...``, ``allow_watch_bookmarks=True``).
+    """
+    if after is not None:
+        query["resource_version"] = after.metadata.resource_version
+    events: AsyncIterator[dict[str, Any]] = w.stream(
+        core.list_namespaced_config_map, "default", timeout_seconds=5, **query
+    )
+    return events

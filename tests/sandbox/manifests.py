@@ -45,9 +45,10 @@ def namespace(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def widget_crd(*, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",)) -> dict[str, Any]:
-    """A small CRD with a status subresource and an enum, for custom-resource semantics."""
-    schema = {
+def widget_schema(**spec_properties: dict[str, Any]) -> dict[str, Any]:
+    """The Widget's OpenAPI schema: a required integer ``size``, a ``color`` enum that defaults to red, and
+    a status ``phase``; ``spec_properties`` add spec properties or replace these."""
+    return {
         "type": "object",
         "properties": {
             "spec": {
@@ -56,11 +57,18 @@ def widget_crd(*, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",)
                 "properties": {
                     "size": {"type": "integer", "minimum": 0},
                     "color": {"type": "string", "enum": ["red", "blue"], "default": "red"},
+                    **spec_properties,
                 },
             },
             "status": {"type": "object", "properties": {"phase": {"type": "string"}}},
         },
     }
+
+
+def widget_crd(
+    *, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",), schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A small CRD with a status subresource and an enum, for custom-resource semantics."""
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -74,7 +82,7 @@ def widget_crd(*, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",)
                     "name": v,
                     "served": True,
                     "storage": i == 0,
-                    "schema": {"openAPIV3Schema": schema},
+                    "schema": {"openAPIV3Schema": schema or widget_schema()},
                     "subresources": {"status": {}},
                 }
                 for i, v in enumerate(versions)
@@ -89,4 +97,33 @@ def widget(name: str, size: int = 1, *, namespace: str = "default", version: str
         "kind": "Widget",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {"size": size},
+    }
+
+
+def update_request(
+    name: str = "web-nginx-1-26-0", *, namespace: str = "default", **spec: Any
+) -> dict[str, Any]:
+    """A valid UpdateRequest moving Deployment ``web``'s ``app`` container from nginx 1.25.3 to 1.26.0.
+
+    ``spec`` sets (or, given ``None``, nulls) fields of the spec by their Kubernetes names:
+    ``update_request(policy="patch")``, ``update_request(containerName=None)``.
+    """
+    return {
+        "apiVersion": "headwind.sh/v1alpha1",
+        "kind": "UpdateRequest",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "targetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": "web",
+                "namespace": namespace,
+            },
+            "updateType": "image",
+            "containerName": "app",
+            "currentImage": "nginx:1.25.3",
+            "newImage": "nginx:1.26.0",
+            "policy": "minor",
+            **spec,
+        },
     }

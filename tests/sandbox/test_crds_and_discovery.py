@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..support import status_message
-from .manifests import widget, widget_crd
+from ..support import status_message, with_widget
+from .manifests import update_request, widget, widget_crd
 
 MERGE = "application/merge-patch+json"
 MANIFESTS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
@@ -88,9 +89,7 @@ async def test_custom_resources_are_validated_pruned_and_defaulted_by_their_sche
 
 
 async def test_replacing_a_custom_resource_requires_a_resource_version(kube: client.ApiClient) -> None:
-    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(widget_crd())
-    custom = client.CustomObjectsApi(kube)
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget("w"))
+    custom = await with_widget(kube)
     with pytest.raises(ApiException) as raised:
         await custom.replace_namespaced_custom_object(
             "example.com", "v1", "default", "widgets", "w", widget("w", 2)
@@ -99,21 +98,14 @@ async def test_replacing_a_custom_resource_requires_a_resource_version(kube: cli
 
 
 async def test_every_served_version_shares_one_storage(kube: client.ApiClient) -> None:
-    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(
-        widget_crd(versions=("v1", "v1beta1"))
-    )
-    custom = client.CustomObjectsApi(kube)
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget("w"))
+    custom = await with_widget(kube, versions=("v1", "v1beta1"))
     seen = await custom.get_namespaced_custom_object("example.com", "v1beta1", "default", "widgets", "w")
     assert seen["apiVersion"] == "example.com/v1beta1"
 
 
 async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(kube: client.ApiClient) -> None:
-    extensions = client.ApiextensionsV1Api(kube)
-    await extensions.create_custom_resource_definition(widget_crd())
-    custom = client.CustomObjectsApi(kube)
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget("w"))
-    await extensions.delete_custom_resource_definition("widgets.example.com")
+    custom = await with_widget(kube)
+    await client.ApiextensionsV1Api(kube).delete_custom_resource_definition("widgets.example.com")
     with pytest.raises(ApiException) as raised:
         await custom.list_namespaced_custom_object("example.com", "v1", "default", "widgets")
     assert raised.value.status == 404
@@ -135,45 +127,23 @@ async def test_an_update_request_with_a_phase_outside_the_enum_is_rejected(kube:
     crd = yaml.safe_load((MANIFESTS / "updaterequest.yaml").read_text())
     await client.ApiextensionsV1Api(kube).create_custom_resource_definition(crd)
     custom = client.CustomObjectsApi(kube)
-    request = {
-        "apiVersion": "headwind.sh/v1alpha1",
-        "kind": "UpdateRequest",
-        "metadata": {"name": "web-app-1-26-0", "namespace": "default"},
-        "spec": {
-            "targetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": "web",
-                "namespace": "default",
-            },
-            "updateType": "image",
-            "containerName": "app",
-            "currentImage": "nginx:1.25.3",
-            "newImage": "nginx:1.26.0",
-            "policy": "minor",
-        },
-    }
     await custom.create_namespaced_custom_object(
-        "headwind.sh", "v1alpha1", "default", "updaterequests", request
+        "headwind.sh", "v1alpha1", "default", "updaterequests", update_request("web-nginx-1-26-0")
     )
-    approved = await custom.patch_namespaced_custom_object_status(
-        "headwind.sh",
-        "v1alpha1",
-        "default",
-        "updaterequests",
-        "web-app-1-26-0",
-        {"status": {"phase": "Approved", "approvedBy": "alice"}},
-        _content_type=MERGE,
-    )
-    assert approved["status"]["phase"] == "Approved"
-    with pytest.raises(ApiException) as raised:
-        await custom.patch_namespaced_custom_object_status(
+
+    async def patch_status(status: dict[str, Any]) -> Any:
+        return await custom.patch_namespaced_custom_object_status(
             "headwind.sh",
             "v1alpha1",
             "default",
             "updaterequests",
-            "web-app-1-26-0",
-            {"status": {"phase": "Bogus"}},
+            "web-nginx-1-26-0",
+            {"status": status},
             _content_type=MERGE,
         )
+
+    approved = await patch_status({"phase": "Approved", "approvedBy": "alice"})
+    assert approved["status"]["phase"] == "Approved"
+    with pytest.raises(ApiException) as raised:
+        await patch_status({"phase": "Bogus"})
     assert raised.value.status == 422

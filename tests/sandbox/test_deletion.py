@@ -11,6 +11,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from headwind.sandbox.emulator import Emulator
 
+from ..support import default_configmap_events
 from .manifests import configmap
 
 
@@ -28,6 +29,14 @@ def owned(name: str, owner: Any, **extra: Any) -> dict[str, Any]:
     return body
 
 
+async def owner_with_dependents(core: client.CoreV1Api, *dependents: str) -> Any:
+    """Create ConfigMap ``owner`` and, for each name in ``dependents``, a ConfigMap it owns."""
+    owner = await core.create_namespaced_config_map("default", configmap("owner"))
+    for name in dependents:
+        await core.create_namespaced_config_map("default", owned(name, owner))
+    return owner
+
+
 async def names(core: client.CoreV1Api, namespace: str = "default") -> set[str]:
     return {item.metadata.name for item in (await core.list_namespaced_config_map(namespace)).items}
 
@@ -38,9 +47,7 @@ async def test_a_finalizer_holds_the_object_until_it_is_removed(kube: client.Api
     body["metadata"]["finalizers"] = ["example.com/cleanup"]
     await core.create_namespaced_config_map("default", body)
     async with watch.Watch() as w:
-        stream = w.stream(
-            core.list_namespaced_config_map, "default", field_selector="metadata.name=held", timeout_seconds=5
-        )
+        stream = default_configmap_events(w, core, field_selector="metadata.name=held")
         assert (await stream.__anext__())["type"] == "ADDED"
         await core.delete_namespaced_config_map("held", "default")
         marked = await stream.__anext__()
@@ -72,9 +79,7 @@ async def test_deleting_an_owner_collects_its_dependents_in_the_background(
     kube: client.ApiClient, emulator: Emulator
 ) -> None:
     core = client.CoreV1Api(kube)
-    owner = await core.create_namespaced_config_map("default", configmap("owner"))
-    await core.create_namespaced_config_map("default", owned("child-1", owner))
-    await core.create_namespaced_config_map("default", owned("child-2", owner))
+    await owner_with_dependents(core, "child-1", "child-2")
     await core.create_namespaced_config_map("default", configmap("bystander"))
     await core.delete_namespaced_config_map("owner", "default")
     await emulator.wait_idle()
@@ -85,8 +90,7 @@ async def test_orphan_propagation_keeps_dependents_and_drops_their_owner_referen
     kube: client.ApiClient, emulator: Emulator
 ) -> None:
     core = client.CoreV1Api(kube)
-    owner = await core.create_namespaced_config_map("default", configmap("owner"))
-    await core.create_namespaced_config_map("default", owned("kept", owner))
+    await owner_with_dependents(core, "kept")
     await core.delete_namespaced_config_map("owner", "default", propagation_policy="Orphan")
     await emulator.wait_idle()
     kept = await core.read_namespaced_config_map("kept", "default")
@@ -184,12 +188,7 @@ async def test_a_watch_sees_the_deletion_with_a_new_version(kube: client.ApiClie
     core = client.CoreV1Api(kube)
     created = await core.create_namespaced_config_map("default", configmap("bye"))
     async with watch.Watch() as w:
-        stream = w.stream(
-            core.list_namespaced_config_map,
-            "default",
-            resource_version=created.metadata.resource_version,
-            timeout_seconds=5,
-        )
+        stream = default_configmap_events(w, core, after=created)
         await core.delete_namespaced_config_map("bye", "default")
         event = await asyncio.wait_for(stream.__anext__(), 5)
     assert event["type"] == "DELETED"

@@ -27,7 +27,7 @@ from headwind.sandbox.emulator import Emulator
 from ..conftest import EmulatorFactory
 from ..support import require_tool
 from ..waiting import eventually
-from .manifests import configmap, deployment, namespace
+from .manifests import configmap, deployment, namespace, update_request
 
 CRDS = Path(__file__).resolve().parents[2] / "manifests" / "crds"
 KUBECTL_TIMEOUT = 30.0
@@ -87,6 +87,12 @@ class Kubectl:
         """Run kubectl and fail the test, showing its stderr, unless it exits 0."""
         outcome = await self.run(*args, stdin=stdin)
         assert outcome.status == 0, f"kubectl {' '.join(args)} exited {outcome.status}: {outcome.stderr}"
+        return outcome
+
+    async def fails(self, *args: str, stdin: str | None = None) -> Outcome:
+        """Run kubectl and fail the test, showing its output, unless it exits 1 (kubectl's error status)."""
+        outcome = await self.run(*args, stdin=stdin)
+        assert outcome.status == 1, f"kubectl {' '.join(args)} exited {outcome.status}: {outcome.stdout}"
         return outcome
 
     async def apply(self, *objects: dict[str, Any]) -> Outcome:
@@ -195,10 +201,18 @@ async def test_get_with_a_selector_matching_nothing_says_no_resources_found(kube
     assert "No resources found in default namespace." in outcome.stderr
 
 
-async def test_get_of_a_missing_object_is_not_found(kubectl: Kubectl) -> None:
-    outcome = await kubectl.run("get", "deploy", "ghost")
-    assert outcome.status == 1
-    assert 'deployments.apps "ghost" not found' in outcome.stderr
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        pytest.param(("get", "deploy", "ghost"), 'deployments.apps "ghost" not found', id="get"),
+        pytest.param(("delete", "configmap", "ghost"), 'configmaps "ghost" not found', id="delete"),
+    ],
+)
+async def test_get_or_delete_of_a_missing_object_is_not_found(
+    kubectl: Kubectl, command: tuple[str, ...], message: str
+) -> None:
+    outcome = await kubectl.fails(*command)
+    assert message in outcome.stderr
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -247,7 +261,7 @@ async def test_apply_of_our_crds_serves_update_requests_by_name_and_short_name(
     empty = await kubectl.ok("get", "ur")
     assert "No resources found in default namespace." in empty.stderr
 
-    request = update_request("web-nginx-1-26-0", policy="minor")
+    request = update_request("web-nginx-1-26-0")
     created = await kubectl.apply(request)
     assert created.stdout.strip() == "updaterequest.headwind.sh/web-nginx-1-26-0 created"
 
@@ -282,38 +296,16 @@ async def test_apply_of_an_update_request_is_configured_on_change_and_validated_
     assert stored_request is not None
     assert stored_request["spec"]["policy"] == "patch"
 
-    rejected = await kubectl.run(
+    rejected = await kubectl.fails(
         "apply",
         "--validate=false",
         "-f",
         "-",
         stdin=json.dumps(update_request("bad-policy", policy="sometimes")),
     )
-    assert rejected.status == 1
     assert "spec.policy" in rejected.stderr
     assert 'Unsupported value: "sometimes"' in rejected.stderr
     assert emulator.store.get("updaterequests.headwind.sh", "default", "bad-policy") is None
-
-
-def update_request(name: str, *, policy: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "headwind.sh/v1alpha1",
-        "kind": "UpdateRequest",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "targetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": "web",
-                "namespace": "default",
-            },
-            "updateType": "image",
-            "containerName": "app",
-            "currentImage": "nginx:1.25.3",
-            "newImage": "nginx:1.26.0",
-            "policy": policy,
-        },
-    }
 
 
 # -- patch -------------------------------------------------------------------------------------
@@ -389,9 +381,8 @@ async def test_json_patch_applies_when_its_test_holds_and_changes_nothing_when_i
     assert web["metadata"]["annotations"]["headwind.sh/policy"] == "minor"
     version = web["metadata"]["resourceVersion"]
 
-    refused = await kubectl.run("patch", "deployment", "web", "--type=json", "-p", json.dumps(guarded))
+    refused = await kubectl.fails("patch", "deployment", "web", "--type=json", "-p", json.dumps(guarded))
 
-    assert refused.status == 1
     assert refused.stderr.startswith("The request is invalid")  # kubectl's wording for a 422
     assert stored(emulator, DEPLOYMENTS, "web")["metadata"]["resourceVersion"] == version
     assert stored(emulator, DEPLOYMENTS, "web")["spec"]["replicas"] == 3
@@ -454,9 +445,8 @@ async def test_rollout_status_fails_at_once_when_a_scaled_clock_passed_the_deadl
         what="the canary's progress deadline to pass",
     )
 
-    outcome = await kubectl.run("rollout", "status", "deployment/canary", "--timeout=20s")
+    outcome = await kubectl.fails("rollout", "status", "deployment/canary", "--timeout=20s")
 
-    assert outcome.status == 1
     assert 'error: deployment "canary" exceeded its progress deadline' in outcome.stderr
 
 
@@ -545,12 +535,6 @@ async def test_delete_of_a_deployment_garbage_collects_its_replica_sets_and_pods
     assert all("/api" in line for line in left.lines)
 
 
-async def test_delete_of_a_missing_object_is_not_found(kubectl: Kubectl) -> None:
-    outcome = await kubectl.run("delete", "configmap", "ghost")
-    assert outcome.status == 1
-    assert 'configmaps "ghost" not found' in outcome.stderr
-
-
 async def test_scale_changes_replicas_through_the_scale_subresource(
     emulator: Emulator, kubectl: Kubectl
 ) -> None:
@@ -567,8 +551,7 @@ async def test_scale_changes_replicas_through_the_scale_subresource(
         emulator.faults.matching("PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale")
     )
 
-    guarded = await kubectl.run("scale", "deployment/web", "--current-replicas=2", "--replicas=5")
-    assert guarded.status == 1
+    guarded = await kubectl.fails("scale", "deployment/web", "--current-replicas=2", "--replicas=5")
     assert "Expected replicas to be 2, was 3" in guarded.stderr
 
 
@@ -630,10 +613,9 @@ async def test_kubectl_over_tls_uses_the_kubeconfig_ca_and_token(
 
     namespaces = await admin.ok("get", "namespaces", "-o", "name")
     who = await admin.ok("auth", "can-i", "delete", "namespaces")
-    refused = await intruder.run("get", "namespaces")
+    refused = await intruder.fails("get", "namespaces")
 
     assert "namespace/default" in namespaces.lines
     assert who.stdout.strip() == "yes"
-    assert refused.status == 1
     # then "(Unauthorized)" from kubectl 1.20; newer ones explain "the server has asked for credentials"
     assert "error: You must be logged in to the server" in refused.stderr

@@ -6,9 +6,11 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .manifests import deployment, widget, widget_crd
+from ..support import with_widget
+from .manifests import deployment
 
 MERGE = "application/merge-patch+json"
+IMAGE = "/spec/template/spec/containers/0/image"
 
 
 def two_containers() -> dict:
@@ -26,11 +28,17 @@ def two_containers() -> dict:
     )
 
 
-async def test_a_strategic_patch_of_one_container_keeps_the_other_and_its_ports(
-    kube: client.ApiClient,
-) -> None:
+@pytest.fixture
+async def apps(kube: client.ApiClient) -> client.AppsV1Api:
+    """The apps API, with Deployment ``pair`` (``two_containers``) created in ``default``."""
     apps = client.AppsV1Api(kube)
     await apps.create_namespaced_deployment("default", two_containers())
+    return apps
+
+
+async def test_a_strategic_patch_of_one_container_keeps_the_other_and_its_ports(
+    apps: client.AppsV1Api,
+) -> None:
     patched = await apps.patch_namespaced_deployment(
         "pair",
         "default",
@@ -43,9 +51,7 @@ async def test_a_strategic_patch_of_one_container_keeps_the_other_and_its_ports(
     assert containers["side"].image == "side:1.0"
 
 
-async def test_a_merge_patch_replaces_lists_whole(kube: client.ApiClient) -> None:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment("default", two_containers())
+async def test_a_merge_patch_replaces_lists_whole(apps: client.AppsV1Api) -> None:
     patched = await apps.patch_namespaced_deployment(
         "pair",
         "default",
@@ -55,32 +61,26 @@ async def test_a_merge_patch_replaces_lists_whole(kube: client.ApiClient) -> Non
     assert [c.name for c in patched.spec.template.spec.containers] == ["app"]
 
 
-async def test_a_json_patch_with_a_passing_test_op_applies(kube: client.ApiClient) -> None:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment("default", two_containers())
-    path = "/spec/template/spec/containers/0/image"
+async def test_a_json_patch_with_a_passing_test_op_applies(apps: client.AppsV1Api) -> None:
     patched = await apps.patch_namespaced_deployment(
         "pair",
         "default",
         [
-            {"op": "test", "path": path, "value": "app:1.0"},
-            {"op": "replace", "path": path, "value": "app:3.0"},
+            {"op": "test", "path": IMAGE, "value": "app:1.0"},
+            {"op": "replace", "path": IMAGE, "value": "app:3.0"},
         ],
     )
     assert patched.spec.template.spec.containers[0].image == "app:3.0"
 
 
-async def test_a_json_patch_whose_test_op_fails_is_422_and_changes_nothing(kube: client.ApiClient) -> None:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment("default", two_containers())
-    path = "/spec/template/spec/containers/0/image"
+async def test_a_json_patch_whose_test_op_fails_is_422_and_changes_nothing(apps: client.AppsV1Api) -> None:
     with pytest.raises(ApiException) as raised:
         await apps.patch_namespaced_deployment(
             "pair",
             "default",
             [
-                {"op": "test", "path": path, "value": "app:0.9"},
-                {"op": "replace", "path": path, "value": "x:1"},
+                {"op": "test", "path": IMAGE, "value": "app:0.9"},
+                {"op": "replace", "path": IMAGE, "value": "x:1"},
             ],
         )
     assert raised.value.status == 422
@@ -89,21 +89,25 @@ async def test_a_json_patch_whose_test_op_fails_is_422_and_changes_nothing(kube:
     assert unchanged.metadata.generation == 1
 
 
-async def test_a_json_patch_that_is_not_a_list_is_400(kube: client.ApiClient) -> None:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment("default", two_containers())
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        pytest.param("application/json-patch+json", 400, id="a_json_patch_that_is_not_a_list_is_400"),
+        pytest.param("application/apply-patch+yaml", 415, id="an_unknown_patch_content_type_is_415"),
+    ],
+)
+async def test_a_patch_the_content_type_cannot_carry_is_refused(
+    apps: client.AppsV1Api, content_type: str, status: int
+) -> None:
     with pytest.raises(ApiException) as raised:
         await apps.patch_namespaced_deployment(
-            "pair", "default", {"spec": {"replicas": 2}}, _content_type="application/json-patch+json"
+            "pair", "default", {"spec": {"replicas": 2}}, _content_type=content_type
         )
-    assert raised.value.status == 400
+    assert raised.value.status == status
 
 
 async def test_custom_resources_refuse_strategic_merge_with_415(kube: client.ApiClient) -> None:
-    extensions = client.ApiextensionsV1Api(kube)
-    custom = client.CustomObjectsApi(kube)
-    await extensions.create_custom_resource_definition(widget_crd())
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget("w"))
+    custom = await with_widget(kube)
     with pytest.raises(ApiException) as raised:
         await custom.patch_namespaced_custom_object(
             "example.com",
@@ -121,9 +125,7 @@ async def test_custom_objects_api_dict_patch_without_content_type_is_400_as_on_a
     kube: client.ApiClient,
 ) -> None:
     """kubernetes-asyncio sends a dict as json-patch on CustomObjectsApi; a real apiserver says 400."""
-    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(widget_crd())
-    custom = client.CustomObjectsApi(kube)
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget("w"))
+    custom = await with_widget(kube)
     with pytest.raises(ApiException) as raised:
         await custom.patch_namespaced_custom_object(
             "example.com", "v1", "default", "widgets", "w", {"spec": {"size": 2}}
@@ -133,13 +135,3 @@ async def test_custom_objects_api_dict_patch_without_content_type_is_400_as_on_a
         "example.com", "v1", "default", "widgets", "w", {"spec": {"size": 2}}, _content_type=MERGE
     )
     assert patched["spec"]["size"] == 2
-
-
-async def test_an_unknown_patch_content_type_is_415(kube: client.ApiClient) -> None:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment("default", two_containers())
-    with pytest.raises(ApiException) as raised:
-        await apps.patch_namespaced_deployment(
-            "pair", "default", {"spec": {"replicas": 2}}, _content_type="application/apply-patch+yaml"
-        )
-    assert raised.value.status == 415

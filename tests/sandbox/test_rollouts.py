@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from kubernetes_asyncio import client
 
-from headwind.sandbox.clock import ManualClock
 from headwind.sandbox.emulator import Emulator
 
 from ..conftest import EmulatorFactory
@@ -90,33 +89,35 @@ def is_ready(pod: client.V1Pod) -> bool:
     return bool(condition(pod.status.conditions, "Ready").status == "True")
 
 
-async def rolled_out(emulator: Emulator, kube: client.ApiClient, body: dict[str, Any]) -> client.V1Deployment:
-    apps = client.AppsV1Api(kube)
-    await apps.create_namespaced_deployment(NAMESPACE, body)
+RESOURCES = {"Deployment": "deployment", "StatefulSet": "stateful_set", "DaemonSet": "daemon_set"}
+
+
+def apps_call(kube: client.ApiClient, verb: str, kind: str) -> Any:
+    """The typed client's call to ``verb`` (create, patch, read) a workload of ``kind``."""
+    return getattr(client.AppsV1Api(kube), f"{verb}_namespaced_{RESOURCES[kind]}")
+
+
+async def rolled_out(emulator: Emulator, kube: client.ApiClient, body: dict[str, Any]) -> Any:
+    """Create a workload through the typed client (its models check the status), let the controllers
+    settle, and read it back."""
+    await apps_call(kube, "create", body["kind"])(NAMESPACE, body)
     await emulator.wait_idle()
-    return await apps.read_namespaced_deployment(body["metadata"]["name"], NAMESPACE)
+    return await apps_call(kube, "read", body["kind"])(body["metadata"]["name"], NAMESPACE)
 
 
-async def set_image(emulator: Emulator, kube: client.ApiClient, name: str, image: str) -> client.V1Deployment:
-    apps = client.AppsV1Api(kube)
-    await apps.patch_namespaced_deployment(name, NAMESPACE, image_patch(image))
+async def patched(
+    emulator: Emulator, kube: client.ApiClient, name: str, patch: dict[str, Any], *, kind: str = "Deployment"
+) -> Any:
+    """Patch a workload, let the controllers settle, and read it back."""
+    await apps_call(kube, "patch", kind)(name, NAMESPACE, patch)
     await emulator.wait_idle()
-    return await apps.read_namespaced_deployment(name, NAMESPACE)
+    return await apps_call(kube, "read", kind)(name, NAMESPACE)
 
 
-async def create(kube: client.ApiClient, body: dict[str, Any]) -> None:
-    """Create a StatefulSet or DaemonSet through the typed client (its models check the status)."""
-    apps = client.AppsV1Api(kube)
-    creates = {
-        "StatefulSet": apps.create_namespaced_stateful_set,
-        "DaemonSet": apps.create_namespaced_daemon_set,
-    }
-    await creates[body["kind"]](NAMESPACE, body)
-
-
-def advance(emulator: Emulator, seconds: float) -> None:
-    assert isinstance(emulator.clock, ManualClock)
-    emulator.clock.advance(seconds)
+async def set_image(
+    emulator: Emulator, kube: client.ApiClient, name: str, image: str, *, kind: str = "Deployment"
+) -> Any:
+    return await patched(emulator, kube, name, image_patch(image), kind=kind)
 
 
 # -- Deployments ------------------------------------------------------------------------------------
@@ -188,13 +189,11 @@ async def test_an_unhealthy_image_keeps_the_old_pods_ready_until_the_progress_de
     )
     assert sum(is_ready(pod) for pod in found if pod not in broken) == 3
 
-    advance(emulator, 599)
-    await emulator.wait_idle()
+    await emulator.advance(599)
     web = await client.AppsV1Api(kube).read_namespaced_deployment("web", NAMESPACE)
     assert condition(web.status.conditions, "Progressing").status == "True"
 
-    advance(emulator, 1)
-    await emulator.wait_idle()
+    await emulator.advance(1)
     web = await client.AppsV1Api(kube).read_namespaced_deployment("web", NAMESPACE)
     progressing = condition(web.status.conditions, "Progressing")
     new = (await replica_sets(kube, "web"))["nginx:1.26.0-bad"]
@@ -209,8 +208,7 @@ async def test_rolling_back_to_the_previous_image_reuses_its_replica_set_as_revi
     await rolled_out(emulator, kube, deployment("web", "nginx:1.25.3", replicas=3))
     first = (await replica_sets(kube, "web"))["nginx:1.25.3"].metadata.name
     await set_image(emulator, kube, "web", "nginx:1.26.0-bad")
-    advance(emulator, 600)
-    await emulator.wait_idle()
+    await emulator.advance(600)
 
     web = await set_image(emulator, kube, "web", "nginx:1.25.3")
 
@@ -261,9 +259,8 @@ async def test_a_crash_looping_image_runs_restarts_and_never_becomes_ready(
 async def test_a_paused_deployment_starts_no_new_replica_set_until_resumed(
     emulator: Emulator, kube: client.ApiClient
 ) -> None:
-    apps = client.AppsV1Api(kube)
     await rolled_out(emulator, kube, deployment("web", "nginx:1.25.3", replicas=2))
-    await apps.patch_namespaced_deployment("web", NAMESPACE, {"spec": {"paused": True}})
+    await client.AppsV1Api(kube).patch_namespaced_deployment("web", NAMESPACE, {"spec": {"paused": True}})
 
     web = await set_image(emulator, kube, "web", "nginx:1.25.4")
 
@@ -273,10 +270,8 @@ async def test_a_paused_deployment_starts_no_new_replica_set_until_resumed(
     assert list(await replica_sets(kube, "web")) == ["nginx:1.25.3"]
     assert images(await pods(kube, "web")) == ["nginx:1.25.3"] * 2
 
-    await apps.patch_namespaced_deployment("web", NAMESPACE, {"spec": {"paused": False}})
-    await emulator.wait_idle()
+    web = await patched(emulator, kube, "web", {"spec": {"paused": False}})
 
-    web = await apps.read_namespaced_deployment("web", NAMESPACE)
     assert web.metadata.annotations[REVISION] == "2"
     assert condition(web.status.conditions, "Progressing").reason == "NewReplicaSetAvailable"
     assert images(await pods(kube, "web")) == ["nginx:1.25.4"] * 2
@@ -324,8 +319,7 @@ async def test_min_ready_seconds_delays_availability_on_the_simulated_clock(
     web = await rolled_out(emulator, kube, body)
     assert (web.status.ready_replicas, web.status.available_replicas) == (1, None)
 
-    advance(emulator, 30)
-    await emulator.wait_idle()
+    await emulator.advance(30)
 
     web = await client.AppsV1Api(kube).read_namespaced_deployment("web", NAMESPACE)
     assert web.status.available_replicas == 1
@@ -360,15 +354,10 @@ async def controller_revisions(kube: client.ApiClient, owner: str) -> dict[str, 
 async def test_a_statefulset_update_records_revisions_and_converges_current_and_update_revision(
     emulator: Emulator, kube: client.ApiClient
 ) -> None:
-    apps = client.AppsV1Api(kube)
-    await create(kube, statefulset("db", "postgres:16.1"))
-    await emulator.wait_idle()
-    first = await apps.read_namespaced_stateful_set("db", NAMESPACE)
+    first = await rolled_out(emulator, kube, statefulset("db", "postgres:16.1"))
 
-    await apps.patch_namespaced_stateful_set("db", NAMESPACE, image_patch("postgres:16.2"))
-    await emulator.wait_idle()
+    db = await set_image(emulator, kube, "db", "postgres:16.2", kind="StatefulSet")
 
-    db = await apps.read_namespaced_stateful_set("db", NAMESPACE)
     revisions = await controller_revisions(kube, "db")
     assert revisions == {first.status.update_revision: 1, db.status.update_revision: 2}
     assert db.status.current_revision == db.status.update_revision
@@ -383,14 +372,10 @@ async def test_a_statefulset_update_records_revisions_and_converges_current_and_
 async def test_an_unhealthy_statefulset_update_stops_at_the_highest_ordinal(
     emulator: Emulator, kube: client.ApiClient
 ) -> None:
-    apps = client.AppsV1Api(kube)
-    await create(kube, statefulset("db", "postgres:16.1"))
-    await emulator.wait_idle()
+    await rolled_out(emulator, kube, statefulset("db", "postgres:16.1"))
 
-    await apps.patch_namespaced_stateful_set("db", NAMESPACE, image_patch("postgres:16.2-bad"))
-    await emulator.wait_idle()
+    db = await set_image(emulator, kube, "db", "postgres:16.2-bad", kind="StatefulSet")
 
-    db = await apps.read_namespaced_stateful_set("db", NAMESPACE)
     by_name = {pod.metadata.name: pod for pod in await pods(kube, "db")}
     assert by_name["db-2"].spec.containers[0].image == "postgres:16.2-bad"
     assert waiting_reason(by_name["db-2"]) == "ImagePullBackOff"
@@ -402,20 +387,16 @@ async def test_an_unhealthy_statefulset_update_stops_at_the_highest_ordinal(
 async def test_reverting_a_stuck_statefulset_waits_for_the_broken_pod_to_be_deleted(
     emulator: Emulator, kube: client.ApiClient
 ) -> None:
-    apps, core = client.AppsV1Api(kube), client.CoreV1Api(kube)
-    await create(kube, statefulset("db", "postgres:16.1"))
-    await emulator.wait_idle()
-    await apps.patch_namespaced_stateful_set("db", NAMESPACE, image_patch("postgres:16.2-bad"))
-    await emulator.wait_idle()
+    await rolled_out(emulator, kube, statefulset("db", "postgres:16.1"))
+    await set_image(emulator, kube, "db", "postgres:16.2-bad", kind="StatefulSet")
 
-    await apps.patch_namespaced_stateful_set("db", NAMESPACE, image_patch("postgres:16.1"))
-    await emulator.wait_idle()
+    await set_image(emulator, kube, "db", "postgres:16.1", kind="StatefulSet")
     assert "postgres:16.2-bad" in images(await pods(kube, "db")), "as on a cluster: a forced rollback"
 
-    await core.delete_namespaced_pod("db-2", NAMESPACE)
+    await client.CoreV1Api(kube).delete_namespaced_pod("db-2", NAMESPACE)
     await emulator.wait_idle()
 
-    db = await apps.read_namespaced_stateful_set("db", NAMESPACE)
+    db = await client.AppsV1Api(kube).read_namespaced_stateful_set("db", NAMESPACE)
     assert images(await pods(kube, "db")) == ["postgres:16.1"] * 3
     assert db.status.current_revision == db.status.update_revision
     assert sorted((await controller_revisions(kube, "db")).values()) == [2, 3]
@@ -438,19 +419,15 @@ async def test_a_daemonset_runs_one_pod_per_node_and_rolls_all_of_them(
     three_nodes: tuple[Emulator, client.ApiClient],
 ) -> None:
     emulator, kube = three_nodes
-    apps = client.AppsV1Api(kube)
-    await create(kube, daemonset("agent", "fluent-bit:3.0"))
-    await emulator.wait_idle()
+    await rolled_out(emulator, kube, daemonset("agent", "fluent-bit:3.0"))
     assert sorted(pod.spec.node_name for pod in await pods(kube, "agent")) == [
         "sandbox-node-1",
         "sandbox-node-2",
         "sandbox-node-3",
     ]
 
-    await apps.patch_namespaced_daemon_set("agent", NAMESPACE, image_patch("fluent-bit:3.1"))
-    await emulator.wait_idle()
+    agent = await set_image(emulator, kube, "agent", "fluent-bit:3.1", kind="DaemonSet")
 
-    agent = await apps.read_namespaced_daemon_set("agent", NAMESPACE)
     status = agent.status
     assert (status.desired_number_scheduled, status.updated_number_scheduled, status.number_available) == (
         3,
@@ -466,14 +443,10 @@ async def test_an_unhealthy_daemonset_update_replaces_only_max_unavailable_pods(
     three_nodes: tuple[Emulator, client.ApiClient],
 ) -> None:
     emulator, kube = three_nodes
-    apps = client.AppsV1Api(kube)
-    await create(kube, daemonset("agent", "fluent-bit:3.0"))
-    await emulator.wait_idle()
+    await rolled_out(emulator, kube, daemonset("agent", "fluent-bit:3.0"))
 
-    await apps.patch_namespaced_daemon_set("agent", NAMESPACE, image_patch("fluent-bit:3.1-bad"))
-    await emulator.wait_idle()
+    agent = await set_image(emulator, kube, "agent", "fluent-bit:3.1-bad", kind="DaemonSet")
 
-    agent = await apps.read_namespaced_daemon_set("agent", NAMESPACE)
     status = agent.status
     assert (status.updated_number_scheduled, status.number_ready, status.number_unavailable) == (1, 2, 1)
     assert images(await pods(kube, "agent")) == ["fluent-bit:3.0"] * 2 + ["fluent-bit:3.1-bad"]

@@ -27,6 +27,8 @@ from headwind.sandbox.validation import (
     validate_metadata,
 )
 
+from .manifests import update_request, widget_crd, widget_schema
+
 CRD_FILE = Path(__file__).resolve().parents[2] / "manifests" / "crds" / "updaterequest.yaml"
 
 SUBDOMAIN_RULE = (
@@ -495,45 +497,23 @@ def test_invalid_message_has_the_apiserver_shape(errors: list[FieldError], expec
 # ---------------------------------------------------------------------------------------------------
 # CustomResourceDefinitions
 
-WIDGET_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "spec": {
-            "type": "object",
-            "required": ["size"],
-            "properties": {
-                "size": {"type": "integer", "minimum": 1, "maximum": 10},
-                "ratio": {"type": "number"},
-                "name": {"type": "string", "minLength": 1, "maxLength": 8, "pattern": "^[a-z]+$"},
-                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
-                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                "port": {"x-kubernetes-int-or-string": True},
-                "note": {"type": "string", "nullable": True},
-                "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                "free": {"x-kubernetes-preserve-unknown-fields": True},
-                "when": {"type": "string", "format": "date-time"},
-                "color": {"type": "string", "enum": ["red", "blue"], "default": "red"},
-            },
-        },
-        "status": {
-            "type": "object",
-            "properties": {"phase": {"type": "string", "enum": ["Ready", "Failed"]}},
-        },
-    },
-}
-WIDGET_CRD: dict[str, Any] = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-        "versions": [
-            {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": WIDGET_SCHEMA}}
-        ],
-    },
-}
+# The emulator tests' Widget, with a property of every kind the validation handles.
+WIDGET_SCHEMA: dict[str, Any] = edit(
+    widget_schema(
+        size={"type": "integer", "minimum": 1, "maximum": 10},
+        ratio={"type": "number"},
+        name={"type": "string", "minLength": 1, "maxLength": 8, "pattern": "^[a-z]+$"},
+        tags={"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+        labels={"type": "object", "additionalProperties": {"type": "string"}},
+        port={"x-kubernetes-int-or-string": True},
+        note={"type": "string", "nullable": True},
+        extra={"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        free={"x-kubernetes-preserve-unknown-fields": True},
+        when={"type": "string", "format": "date-time"},
+    ),
+    {"properties.status.properties.phase.enum": ["Ready", "Failed"]},
+)
+WIDGET_CRD: dict[str, Any] = edit(widget_crd(schema=WIDGET_SCHEMA), {"spec.names.listKind": "WidgetList"})
 SCHEMA_PATH = "spec.versions[0].schema.openAPIV3Schema"
 SPEC_PROPERTIES = "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties"
 
@@ -547,28 +527,6 @@ def update_request_crd() -> dict[str, Any]:
 def schema_of(crd: dict[str, Any]) -> dict[str, Any]:
     schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     return schema
-
-
-def update_request(**spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "headwind.sh/v1alpha1",
-        "kind": "UpdateRequest",
-        "metadata": {"name": "web-nginx-1-26", "namespace": "default"},
-        "spec": {
-            "targetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": "web",
-                "namespace": "default",
-            },
-            "updateType": "image",
-            "containerName": "app",
-            "currentImage": "nginx:1.25",
-            "newImage": "nginx:1.26",
-            "policy": "minor",
-            **spec,
-        },
-    }
 
 
 def test_the_update_request_crd_in_the_repository_is_valid(update_request_crd: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from headwind.sandbox.emulator import Emulator
 
-from ..support import client_session
+from ..support import client_session, default_configmap_events
 from ..waiting import eventually
 from .manifests import configmap
 
@@ -44,7 +44,7 @@ async def test_a_watch_without_version_starts_with_the_current_state_as_added(ku
     await core.create_namespaced_config_map("default", configmap("a"))
     await core.create_namespaced_config_map("default", configmap("b"))
     async with watch.Watch() as w:
-        stream = w.stream(core.list_namespaced_config_map, "default", timeout_seconds=5)
+        stream = default_configmap_events(w, core)
         first = await collect(stream, 2)
         await core.create_namespaced_config_map("default", configmap("c"))
         later = await collect(stream, 1)
@@ -59,13 +59,7 @@ async def test_a_watch_from_a_version_replays_what_happened_after_it(kube: clien
     await core.patch_namespaced_config_map("x", "default", {"data": {"v": "2"}})
     await core.delete_namespaced_config_map("x", "default")
     async with watch.Watch() as w:
-        stream = w.stream(
-            core.list_namespaced_config_map,
-            "default",
-            resource_version=listed.metadata.resource_version,
-            timeout_seconds=5,
-        )
-        events = await collect(stream, 3)
+        events = await collect(default_configmap_events(w, core, after=listed), 3)
     assert summary(events) == [("ADDED", "x"), ("MODIFIED", "x"), ("DELETED", "x")]
     versions = [int(e["raw_object"]["metadata"]["resourceVersion"]) for e in events]
     assert versions == sorted(versions) and len(set(versions)) == 3
@@ -144,10 +138,7 @@ async def test_bookmarks_carry_the_current_version_when_asked_for(
     core = client.CoreV1Api(kube)
     await core.create_namespaced_config_map("default", configmap("bm"))
     async with watch.Watch() as w:
-        stream = w.stream(
-            core.list_namespaced_config_map, "default", allow_watch_bookmarks=True, timeout_seconds=5
-        )
-        events = await collect(stream, 2)
+        events = await collect(default_configmap_events(w, core, allow_watch_bookmarks=True), 2)
     assert events[0]["type"] == "ADDED"
     assert events[1]["type"] == "BOOKMARK"
     assert events[1]["raw_object"]["metadata"]["resourceVersion"] == str(emulator.store.rv)
@@ -167,9 +158,7 @@ async def test_an_object_leaving_the_selector_is_sent_as_deleted_and_one_enterin
     core = client.CoreV1Api(kube)
     await core.create_namespaced_config_map("default", configmap("sel", labels={"tier": "web"}))
     async with watch.Watch() as w:
-        stream = w.stream(
-            core.list_namespaced_config_map, "default", label_selector="tier=web", timeout_seconds=5
-        )
+        stream = default_configmap_events(w, core, label_selector="tier=web")
         assert summary(await collect(stream, 1)) == [("ADDED", "sel")]
         left = await core.patch_namespaced_config_map(
             "sel", "default", {"metadata": {"labels": {"tier": "db"}}}
@@ -186,7 +175,7 @@ async def test_a_namespaced_watch_sees_only_its_namespace(kube: client.ApiClient
     core = client.CoreV1Api(kube)
     await core.create_namespace({"metadata": {"name": "elsewhere"}})
     async with watch.Watch() as w:
-        stream = w.stream(core.list_namespaced_config_map, "default", timeout_seconds=5)
+        stream = default_configmap_events(w, core)
         await core.create_namespaced_config_map("elsewhere", configmap("far", namespace="elsewhere"))
         await core.create_namespaced_config_map("default", configmap("near"))
         assert summary(await collect(stream, 1)) == [("ADDED", "near")]
@@ -215,7 +204,7 @@ async def test_send_initial_events_ends_the_initial_state_with_an_annotated_book
 async def test_fan_out_reaches_every_watcher(kube: client.ApiClient, emulator: Emulator) -> None:
     core = client.CoreV1Api(kube)
     watches = [watch.Watch() for _ in range(5)]
-    streams = [w.stream(core.list_namespaced_config_map, "default", timeout_seconds=5) for w in watches]
+    streams = [default_configmap_events(w, core) for w in watches]
     try:
         readers = [asyncio.ensure_future(collect(s, 1)) for s in streams]
         await eventually(lambda: emulator.store.watcher_count("configmaps") == 5, what="five open watches")
