@@ -1,0 +1,116 @@
+"""Prometheus metrics of one operator process, on a registry of its own.
+
+Headwind's dashboards and alerts keep working because its metric names are kept
+(``headwind_reconcile_duration_seconds``, ``headwind_deployments_watched``...); Headwind defined
+ten metrics it never updated, so here a metric is defined by the feature that updates it, in
+the issue that builds that feature, and a test scrapes ``/metrics`` to see it move.
+
+Each :class:`Metrics` owns its ``CollectorRegistry`` (with the process, platform and GC
+collectors) instead of using the global one: two operators in one test process, or a restarted
+one, never collide over names.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+RECONCILE_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)  # Headwind's buckets, kept for dashboards
+
+# Headwind's names for the number of annotated workloads of each kind; CronJobs are new.
+WATCHED_GAUGES = {
+    "Deployment": "headwind_deployments_watched",
+    "StatefulSet": "headwind_statefulsets_watched",
+    "DaemonSet": "headwind_daemonsets_watched",
+    "CronJob": "headwind_cronjobs_watched",
+    "HelmRelease": "headwind_helm_releases_watched",
+}
+
+
+class Metrics:
+    """Every metric the runtime updates, registered on one registry."""
+
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry()
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        # informers
+        self.informer_lists = Counter(
+            "headwind_informer_lists_total",
+            "Full LISTs made by informers (start and re-list).",
+            ["kind"],
+            registry=registry,
+        )
+        self.informer_watch_restarts = Counter(
+            "headwind_informer_watch_restarts_total",
+            "Watches restarted, by why (timeout, disconnect, expired, error).",
+            ["kind", "reason"],
+            registry=registry,
+        )
+        self.informer_errors = Counter(
+            "headwind_informer_errors_total",
+            "Failed list or watch requests, by HTTP status.",
+            ["kind", "status"],
+            registry=registry,
+        )
+        self.informer_objects = Gauge(
+            "headwind_informer_objects", "Objects held in an informer's cache.", ["kind"], registry=registry
+        )
+        self.watched = {
+            kind: Gauge(name, f"{kind} objects with a headwind.sh/policy annotation.", registry=registry)
+            for kind, name in WATCHED_GAUGES.items()
+        }
+        # dispatcher
+        self.queue_depth = Gauge(
+            "headwind_dispatcher_queue_depth",
+            "Work items waiting in the dispatcher's queue.",
+            registry=registry,
+        )
+        self.items_processed = Counter(
+            "headwind_dispatcher_items_processed_total",
+            "Work items the dispatcher finished.",
+            registry=registry,
+        )
+        self.items_failed = Counter(
+            "headwind_dispatcher_items_failed_total",
+            "Work item attempts that failed (each is retried with backoff).",
+            registry=registry,
+        )
+        self.queue_latency = Histogram(
+            "headwind_dispatcher_latency_seconds",
+            "From a work item's first enqueue until it is done.",
+            buckets=RECONCILE_BUCKETS,
+            registry=registry,
+        )
+        self.reconcile_duration = Histogram(
+            "headwind_reconcile_duration_seconds",
+            "Time spent deciding one work item.",
+            buckets=RECONCILE_BUCKETS,
+            registry=registry,
+        )
+        self.reconcile_errors = Counter(
+            "headwind_reconcile_errors_total", "Work item attempts that raised.", registry=registry
+        )
+        # process
+        self.task_restarts = Counter(
+            "headwind_task_restarts_total",
+            "Supervised tasks restarted after a crash.",
+            ["task"],
+            registry=registry,
+        )
+        self.leader = Gauge(
+            "headwind_leader", "1 while this replica holds the leader lease.", registry=registry
+        )
+
+    def exposition(self) -> bytes:
+        """The registry in Prometheus text format (what ``GET /metrics`` answers)."""
+        return generate_latest(self.registry)
