@@ -81,3 +81,27 @@ def default_configmap_events(
         core.list_namespaced_config_map, "default", timeout_seconds=5, **query
     )
     return events
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free right now on 127.0.0.1, for processes whose listeners cannot take port 0."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def operator_port_env(host: str = "127.0.0.1") -> dict[str, str]:
+    """HEADWIND_* variables that put an operator's four listeners on free loopback ports."""
+    names = ("HEADWIND_WEBHOOK_PORT", "HEADWIND_API_PORT", "HEADWIND_UI_PORT", "HEADWIND_METRICS_PORT")
+    ports = free_ports(len(names))
+    return {
+        "HEADWIND_BIND_ADDRESS": host,
+        **{name: str(port) for name, port in zip(names, ports, strict=True)},
+    }

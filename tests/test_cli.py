@@ -145,8 +145,8 @@ def fake_runner(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     calls: list[Any] = []
 
-    def run(options: Any) -> int:
-        calls.append(options)
+    def run(options: Any, companion: Any = None) -> int:
+        calls.append((options, companion))
         return 0
 
     runner = types.ModuleType("headwind.sandbox.runner")
@@ -156,15 +156,27 @@ def fake_runner(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return calls
 
 
-def test_sandbox_without_no_operator_serves_the_emulator_alone_and_says_so(
+def test_sandbox_runs_the_operator_beside_the_emulator_by_default(
     fake_runner: list[Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = cli.main(["sandbox", "--port", "0"])
 
     assert status == 0
-    [options] = fake_runner
-    assert options.operator is False
-    assert "operator not yet available; serving the emulator only" in capsys.readouterr().err
+    [(options, companion)] = fake_runner
+    assert options.operator is True
+    assert companion.func.__name__ == "sandbox_operator"
+    assert capsys.readouterr().err == ""
+
+
+def test_sandbox_with_a_bad_variable_exits_2_before_starting(
+    fake_runner: list[Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEADWIND_WORKERS", "many")
+    status = cli.main(["sandbox"])
+
+    assert status == 2
+    assert fake_runner == []
+    assert "HEADWIND_WORKERS" in capsys.readouterr().err
 
 
 def test_sandbox_with_no_operator_runs_the_emulator_without_a_notice(
@@ -173,6 +185,7 @@ def test_sandbox_with_no_operator_runs_the_emulator_without_a_notice(
     status = cli.main(["sandbox", "--no-operator"])
 
     assert status == 0
-    [options] = fake_runner
+    [(options, companion)] = fake_runner
     assert options.operator is False
+    assert companion is None
     assert capsys.readouterr().err == ""

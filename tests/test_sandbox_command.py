@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .support import require_tool
+from .support import operator_port_env, require_tool
+from .waiting import eventually
 
 READY_TIMEOUT = 20.0
 EXIT_TIMEOUT = 5.0
@@ -69,11 +71,13 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
     """Start ``headwind`` processes (in ``tmp_path`` unless told otherwise); all are killed after the test."""
     processes: list[asyncio.subprocess.Process] = []
 
-    async def start(command: list[str], cwd: Path | None = None) -> asyncio.subprocess.Process:
+    async def start(
+        command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> asyncio.subprocess.Process:
         process = await asyncio.create_subprocess_exec(
             *command,
             cwd=cwd or tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -96,7 +100,8 @@ def start_sandbox(spawn: Spawn, tmp_path: Path) -> StartSandbox:
 
     async def start(*args: str, kubeconfig: Path | None = None, operator: bool = False) -> Sandbox:
         kubeconfig = kubeconfig if kubeconfig is not None else tmp_path / "kubeconfig"
-        process = await spawn(sandbox_command(*args, kubeconfig=kubeconfig, operator=operator))
+        env = operator_port_env() if operator else None
+        process = await spawn(sandbox_command(*args, kubeconfig=kubeconfig, operator=operator), env=env)
         return await ready(process)
 
     return start
@@ -237,21 +242,28 @@ async def test_kubectl_lists_the_demo_deployments_of_a_running_sandbox(
     ]
 
 
-async def test_sandbox_without_no_operator_says_the_operator_is_not_available_and_still_serves(
+async def test_sandbox_runs_the_operator_beside_the_emulator_until_it_is_ready(
     start_sandbox: StartSandbox,
 ) -> None:
-    sandbox = await start_sandbox("--no-seed", operator=True)
-    assert sandbox.process.stderr is not None
+    sandbox = await start_sandbox(operator=True)
+    assert sandbox.process.stdout is not None
+    announced: list[str] = []
+    while not announced or announced[-1] != "Stop with Ctrl-C.":
+        raw = await asyncio.wait_for(sandbox.process.stdout.readline(), READY_TIMEOUT)
+        assert raw, f"the sandbox stopped announcing: {announced}"
+        announced.append(raw.decode().rstrip("\n"))
+    [ready_line] = [line for line in announced if line.startswith("Ready when:")]
+    readyz = ready_line.split()[2]
 
-    notice = await asyncio.wait_for(sandbox.process.stderr.readline(), READY_TIMEOUT)
-    api_client = await kube_client(sandbox.kubeconfig)
-    try:
-        listed = await client.CoreV1Api(api_client).list_namespace()
-    finally:
-        await api_client.close()
+    async def is_ready() -> bool:
+        async with aiohttp.ClientSession() as session, session.get(readyz) as response:
+            return response.status == 200
 
-    assert "operator not yet available" in notice.decode()
-    assert "default" in names(listed.items)
+    await eventually(is_ready, timeout=READY_TIMEOUT, what=f"{readyz} to answer 200")
+    assert any(line.startswith("Operator:") and "running" in line for line in announced)
+    assert any(line.startswith("Web UI:") for line in announced)
+    status, _, _ = await sandbox.stop()
+    assert status == 0
 
 
 async def test_sandbox_with_tls_writes_a_kubeconfig_with_its_ca_and_a_token(

@@ -1,27 +1,36 @@
 """The ``headwind`` command line: parse, validate, hand over.
 
-This is the top layer. It turns argv into a value (``SandboxOptions`` for ``headwind sandbox``),
-rejects bad input the way argparse does (usage and exit status 2), and calls the code that does the
-work. It decides nothing else.
+This is the top layer. It turns argv into a value (``SandboxOptions`` for ``headwind sandbox``,
+``Settings`` from the environment for ``headwind run``), rejects bad input with exit status 2 before
+anything starts (argparse's usage errors; for ``run``, one line per bad variable), and calls the code
+that does the work. It decides nothing else.
 
 Each subcommand's handler imports its implementation lazily, inside the handler: ``headwind --help``
 and ``headwind --version`` then answer without loading aiohttp or the Kubernetes client, and a
 broken optional piece cannot stop the others from starting.
 
-Subcommands today: ``sandbox``. The operator itself (``headwind run``) is still to come.
+Subcommands:
+
+* ``run``: the operator. Configured by environment variables (``headwind.model.config``), listed
+  with their defaults by ``headwind run --help``; the options only say how to reach the cluster.
+* ``sandbox``: a Kubernetes API emulator with sample workloads, to try Headwind without a cluster.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
+import os
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headwind import __version__
+from headwind.model.config import GROUPS, VARIABLES, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from headwind.sandbox.options import SandboxOptions
@@ -51,8 +60,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_run_command(commands)
     _add_sandbox_command(commands)
     return parser
+
+
+# --- headwind run ----------------------------------------------------------------------------------
+
+
+def _add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the operator against a cluster",
+        description=textwrap.fill(
+            "Run the operator: watch workloads, take image and chart events from registry webhooks "
+            "and polling, and update what their policies allow. Connects with --kubeconfig, else "
+            "$KUBECONFIG, else the pod's service account when in a cluster, else ~/.kube/config. "
+            "Everything else is configured by the environment variables below; a bad value stops "
+            "the start with exit status 2 and one line per problem.",
+            width=_HELP_WIDTH,
+        ),
+        epilog=variables_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="kubeconfig file to use (default: $KUBECONFIG, else in-cluster, else ~/.kube/config)",
+    )
+    run.add_argument(
+        "--context", default=None, metavar="NAME", help="kubeconfig context to use (default: the current one)"
+    )
+    run.set_defaults(handler=_run_operator)
+
+
+_HELP_WIDTH = 100
+
+
+def variables_help() -> str:
+    """The environment variables of ``headwind run``, by group, with defaults: its ``--help`` epilog."""
+    lines = ["environment variables (an empty value counts as unset):"]
+    for group in GROUPS:
+        lines.extend(("", f"  {group}:"))
+        for variable in (v for v in VARIABLES if v.group == group):
+            lines.append(f"    {variable.name}  (default: {variable.default_text})")
+            lines.extend(
+                textwrap.wrap(
+                    variable.description, _HELP_WIDTH, initial_indent=" " * 8, subsequent_indent=" " * 8
+                )
+            )
+    return "\n".join(lines)
+
+
+def _settings(command: str) -> Settings | None:
+    """The configuration from the environment, or None after printing every problem with it."""
+    try:
+        return load_settings(os.environ)
+    except SettingsError as error:
+        print(f"headwind {command}: invalid configuration:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _run_operator(args: argparse.Namespace) -> int:
+    settings = _settings("run")
+    if settings is None:
+        return 2
+    from headwind.app import runtime
+
+    return runtime.run(settings, kubeconfig=args.kubeconfig, context=args.context)
 
 
 # --- headwind sandbox ------------------------------------------------------------------------------
@@ -82,7 +161,8 @@ def _add_sandbox_command(commands: argparse._SubParsersAction[argparse.ArgumentP
     sandbox.add_argument(
         "--no-operator",
         action="store_true",
-        help="serve the emulator only, without the operator (for now the only mode)",
+        help="serve the emulator only; by default the operator runs beside it, configured by the "
+        "HEADWIND_* variables (see 'headwind run --help')",
     )
     sandbox.add_argument(
         "--no-seed", action="store_true", help="start empty: do not create the demo namespace and workloads"
@@ -123,9 +203,15 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from headwind.sandbox import runner
 
     options = sandbox_options(args)
-    if not args.no_operator:
-        print("headwind sandbox: operator not yet available; serving the emulator only", file=sys.stderr)
-    return runner.run(options)
+    if not options.operator:
+        return runner.run(options)
+    settings = _settings("sandbox")
+    if settings is None:
+        return 2
+    from headwind.app import runtime
+
+    # The sandbox never imports the operator; the CLI, above both, hands it over.
+    return runner.run(options, companion=functools.partial(runtime.sandbox_operator, settings))
 
 
 def sandbox_options(args: argparse.Namespace) -> SandboxOptions:
@@ -136,8 +222,7 @@ def sandbox_options(args: argparse.Namespace) -> SandboxOptions:
         host=args.host,
         port=args.port,
         kubeconfig=args.kubeconfig,
-        # The operator does not exist yet, so the emulator is always served alone.
-        operator=False,
+        operator=not args.no_operator,
         seed=not args.no_seed,
         unhealthy_images=args.unhealthy_images,
         tls=args.tls,

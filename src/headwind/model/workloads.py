@@ -106,11 +106,13 @@ class Workload:
         return tuple(container.image for container in self.containers)
 
 
-def _strings(value: Any) -> dict[str, str]:
+def string_map(value: Any) -> dict[str, str]:
+    """A JSON map of strings (labels, annotations), or {} for anything else."""
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
-def _int(value: Any) -> int:
+def int_or_zero(value: Any) -> int:
+    """A JSON integer, or 0 for anything else (booleans are not integers here)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -127,14 +129,14 @@ def _status_replicas(kind: WorkloadKind, status: Mapping[str, Any]) -> tuple[int
     """replicas, ready, updated, whatever each kind calls them."""
     if kind is DAEMONSET:
         return (
-            _int(status.get("desiredNumberScheduled")),
-            _int(status.get("numberReady")),
-            _int(status.get("updatedNumberScheduled")),
+            int_or_zero(status.get("desiredNumberScheduled")),
+            int_or_zero(status.get("numberReady")),
+            int_or_zero(status.get("updatedNumberScheduled")),
         )
     return (
-        _int(status.get("replicas")),
-        _int(status.get("readyReplicas")),
-        _int(status.get("updatedReplicas")),
+        int_or_zero(status.get("replicas")),
+        int_or_zero(status.get("readyReplicas")),
+        int_or_zero(status.get("updatedReplicas")),
     )
 
 
@@ -148,9 +150,9 @@ def project(kind: WorkloadKind, obj: Mapping[str, Any]) -> Workload:
         key=ObjectKey(kind.kind, str(metadata.get("namespace", "")), str(metadata.get("name", ""))),
         uid=str(metadata.get("uid", "")),
         resource_version=str(metadata.get("resourceVersion", "")),
-        generation=_int(metadata.get("generation")),
-        annotations=_strings(metadata.get("annotations")),
-        labels=_strings(metadata.get("labels")),
+        generation=int_or_zero(metadata.get("generation")),
+        annotations=string_map(metadata.get("annotations")),
+        labels=string_map(metadata.get("labels")),
         containers=_containers(pod_spec),
         image_pull_secrets=tuple(
             str(ref["name"])
@@ -168,7 +170,7 @@ def project(kind: WorkloadKind, obj: Mapping[str, Any]) -> Workload:
             for ref in metadata.get("ownerReferences") or ()
             if isinstance(ref, Mapping)
         ),
-        observed_generation=_int(status.get("observedGeneration")),
+        observed_generation=int_or_zero(status.get("observedGeneration")),
         replicas=replicas,
         ready_replicas=ready,
         updated_replicas=updated,

@@ -12,19 +12,28 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 
 from .emulator import Emulator, EmulatorConfig
 from .options import SandboxOptions
 from .seed import DEMO_NAMESPACE, demo_objects
 
+# Something to run beside the emulator (the operator), started with the kubeconfig path once the
+# emulator serves; it yields the lines to announce. The sandbox never imports the operator: the
+# CLI, which may import both, hands it over.
+Companion = Callable[[Path], AbstractAsyncContextManager[list[str]]]
 
-def run(options: SandboxOptions) -> int:
+
+def run(options: SandboxOptions, companion: Companion | None = None) -> int:
     """Serve until a stop signal; the process exit status."""
-    return asyncio.run(serve(options))
+    return asyncio.run(serve(options, companion=companion))
 
 
-async def serve(options: SandboxOptions, stop: asyncio.Event | None = None) -> int:
+async def serve(
+    options: SandboxOptions, stop: asyncio.Event | None = None, companion: Companion | None = None
+) -> int:
     emulator = Emulator(
         EmulatorConfig(
             host=options.host,
@@ -50,8 +59,12 @@ async def serve(options: SandboxOptions, stop: asyncio.Event | None = None) -> i
             for obj in demo_objects():
                 emulator.apply(obj)
         kubeconfig = emulator.write_kubeconfig(Path(options.kubeconfig))
-        _announce(emulator, kubeconfig, options)
-        await stop.wait()
+        started: AbstractAsyncContextManager[list[str]] = (
+            companion(kubeconfig) if companion is not None else nullcontext([])
+        )
+        async with started as companion_lines:
+            _announce(emulator, kubeconfig, options, companion_lines)
+            await stop.wait()
     finally:
         await emulator.stop()
     print("Sandbox stopped", flush=True)
@@ -66,7 +79,7 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def _announce(emulator: Emulator, kubeconfig: Path, options: SandboxOptions) -> None:
+def _announce(emulator: Emulator, kubeconfig: Path, options: SandboxOptions, companion: list[str]) -> None:
     lines = [
         "Sandbox ready",
         f"KUBECONFIG={kubeconfig}",
@@ -79,5 +92,6 @@ def _announce(emulator: Emulator, kubeconfig: Path, options: SandboxOptions) -> 
         )
     if options.tls:
         lines.append("TLS: on; the kubeconfig carries the sandbox CA and an admin token")
-    lines.append("Operator: not yet available; serving the emulator only. Stop with Ctrl-C.")
+    lines.extend(companion or ["Operator: not running (--no-operator); serving the emulator only."])
+    lines.append("Stop with Ctrl-C.")
     print("\n".join(lines), flush=True)

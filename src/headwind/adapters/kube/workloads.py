@@ -1,0 +1,82 @@
+"""The informers of the four workload kinds, indexed by the image repositories they run.
+
+A registry event says "``docker.io/library/nginx`` has a new tag"; the question that follows is
+"which workloads run that repository?". Each workload informer keeps the index
+:data:`REPOSITORY_INDEX`: normalized repository (:func:`~headwind.model.repositories.repository_of`,
+the same function every event source uses) → the workloads with a container (or init container)
+running it, so the answer is one dictionary lookup and never a LIST.
+
+They also keep Headwind's ``headwind_<kind>s_watched`` gauges: how many cached workloads carry a
+``headwind.sh/policy`` annotation, counted incrementally from each change (no scan per event).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from kubernetes_asyncio.client import ApiClient
+
+from headwind.adapters.metrics import Metrics
+from headwind.model.repositories import repository_of
+from headwind.model.workloads import WORKLOAD_KINDS, ObjectKey, Workload, project
+
+from .informer import Informer, InformerSettings
+from .resources import workload_spec
+
+REPOSITORY_INDEX = "repository"
+POLICY_ANNOTATION = "headwind.sh/policy"
+
+
+def repositories(workload: Workload) -> set[str]:
+    """The normalized repositories of every container and init container of ``workload``."""
+    return {repository_of(container.image) for container in workload.containers if container.image.strip()}
+
+
+def workload_key(workload: Workload) -> ObjectKey:
+    return workload.key
+
+
+def workload_informers(
+    api: ApiClient,
+    metrics: Metrics,
+    namespaces: Sequence[str] = (),
+    *,
+    settings: InformerSettings | None = None,
+) -> dict[str, Informer[Workload]]:
+    """One informer per workload kind, keyed by kind name (``Deployment``...); none is started yet."""
+    informers: dict[str, Informer[Workload]] = {}
+    for kind in WORKLOAD_KINDS:
+        informer: Informer[Workload] = Informer(
+            api,
+            workload_spec(kind),
+            functools.partial(project, kind),
+            workload_key,
+            metrics,
+            namespaces,
+            settings=settings,
+        )
+        informer.add_index(REPOSITORY_INDEX, repositories)
+        informer.add_handler(_WatchedGauge(metrics, kind.kind))
+        informers[kind.kind] = informer
+    return informers
+
+
+class _WatchedGauge:
+    """Keeps ``metrics.watched[kind]`` equal to the number of cached workloads with a policy annotation."""
+
+    def __init__(self, metrics: Metrics, kind: str) -> None:
+        self._gauge = metrics.watched.get(kind)
+        self._count = 0
+        if self._gauge is not None:
+            self._gauge.set(0)
+
+    def __call__(self, event_type: str, old: Workload | None, new: Workload | None) -> None:
+        delta = _annotated(new) - _annotated(old)
+        if delta and self._gauge is not None:
+            self._count += delta
+            self._gauge.set(self._count)
+
+
+def _annotated(workload: Workload | None) -> int:
+    return int(workload is not None and POLICY_ANNOTATION in workload.annotations)

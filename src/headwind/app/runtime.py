@@ -1,0 +1,251 @@
+"""The operator process: informers, the dispatcher, leader election and the servers, joined.
+
+What runs where, and why:
+
+- Every replica runs the informers (so its caches are warm and it can serve reads at once), the
+  four HTTP servers and the health probes. Readiness waits for every informer's first LIST.
+- Only the leader acts. Informer handlers push the key of every changed object onto the
+  dispatcher's queue only while this replica leads, and the dispatcher's workers run only while
+  it holds the Lease. On becoming leader it enqueues every cached object once (a resync), so
+  changes that happened while another replica led, or none did, are not lost. Losing the Lease
+  cancels the workers within the renew deadline, before another replica can take over.
+- Shutdown (SIGTERM/SIGINT): stop taking new work, drain the queue for up to
+  ``HEADWIND_SHUTDOWN_GRACE`` seconds, release the Lease so a standby takes over at once, stop
+  the informers and close the servers; exit 0.
+
+Every long-running piece is a named task under the :class:`Supervisor`, which restarts crashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import signal
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from kubernetes_asyncio.client import ApiClient
+
+from headwind.adapters.kube.client import KubeConnectError, connect
+from headwind.adapters.kube.informer import Informer, InformerSettings
+from headwind.adapters.kube.resources import HELM_RELEASES, HELM_REPOSITORIES, UPDATE_REQUESTS, ResourceSpec
+from headwind.adapters.kube.workloads import workload_informers
+from headwind.adapters.metrics import Metrics
+from headwind.model.config import Settings
+from headwind.model.objects import ObjectSummary, summarize
+from headwind.model.workloads import ObjectKey
+from headwind.servers.listeners import API, METRICS, UI, WEBHOOKS, HttpServers, Listener
+from headwind.services.dispatcher import Dispatcher, seen_decider
+from headwind.services.leadership import LeaderElector, default_identity
+
+from .logging import configure_logging
+from .supervisor import Supervisor
+
+log = structlog.get_logger(__name__)
+
+OPTIONAL_KINDS: tuple[ResourceSpec, ...] = (UPDATE_REQUESTS, HELM_RELEASES, HELM_REPOSITORIES)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def listeners(settings: Settings) -> list[Listener]:
+    host = settings.bind_address
+    return [
+        Listener(WEBHOOKS, host, settings.webhook_port),
+        Listener(API, host, settings.api_port),
+        Listener(UI, host, settings.ui_port),
+        Listener(METRICS, host, settings.metrics_port),
+    ]
+
+
+def _summary_key(summary: ObjectSummary) -> ObjectKey:
+    return summary.key
+
+
+class Operator:
+    """One operator process against one cluster."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        api: ApiClient,
+        *,
+        metrics: Metrics | None = None,
+        informer_settings: InformerSettings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = api
+        self.metrics = metrics = metrics or Metrics()
+        self.identity = settings.identity or default_identity()
+        namespaces = settings.watch_namespaces
+        self.informers: dict[str, Informer[Any]] = dict(
+            workload_informers(api, metrics, namespaces, settings=informer_settings)
+        )
+        for spec in OPTIONAL_KINDS:
+            self.informers[spec.kind] = Informer(
+                api,
+                spec,
+                functools.partial(summarize, spec.kind),
+                _summary_key,
+                metrics,
+                namespaces,
+                settings=informer_settings,
+            )
+        self.dispatcher = Dispatcher(
+            seen_decider(_now), metrics, workers=settings.workers, queue_size=settings.queue_size
+        )
+        self.elector = (
+            LeaderElector(
+                api,
+                name=settings.lease_name,
+                namespace=settings.lease_namespace,
+                identity=self.identity,
+                metrics=metrics,
+                lease_duration=settings.lease_duration,
+                renew_deadline=settings.lease_renew_deadline,
+                retry_period=settings.lease_retry_period,
+            )
+            if settings.leader_election
+            else None
+        )
+        self.supervisor = Supervisor(metrics)
+        self.servers = HttpServers(listeners(settings), self, metrics)
+        self._acting = False
+        self._stopping = False
+        for informer in self.informers.values():
+            informer.add_handler(self._on_change)
+
+    # -- probes --------------------------------------------------------------------------------
+
+    def liveness_problems(self) -> list[str]:
+        return [f"task {name} keeps crashing" for name in self.supervisor.failing()]
+
+    def readiness_problems(self) -> list[str]:
+        problems = [
+            f"informer {kind} has not synced" for kind, i in self.informers.items() if not i.synced.is_set()
+        ]
+        if self._stopping:
+            problems.append("shutting down")
+        return problems
+
+    # -- work ----------------------------------------------------------------------------------
+
+    def _on_change(self, event_type: str, old: Any, new: Any) -> None:
+        """Informer handler: only the leader acts, and acting is only queueing a key."""
+        if not self._acting:
+            return
+        key: ObjectKey = (new or old).key
+        if not self.dispatcher.enqueue(key):
+            log.warning("dispatcher queue full; the next resync will pick this up", **key.log_fields())
+
+    async def _lead(self) -> None:
+        """The leader-only work: resync every cached object, then run the dispatcher's workers."""
+        self._acting = not self._stopping
+        try:
+            if self._acting:
+                log.info("acting as leader", identity=self.identity)
+                for informer in self.informers.values():
+                    for key in informer.keys():  # noqa: SIM118 (an Informer, not a dict)
+                        self.dispatcher.enqueue(key)
+            await self.dispatcher.run()
+        finally:
+            self._acting = False
+
+    async def start(self) -> None:
+        """Serve, start the informers, and compete for leadership (or act at once without it)."""
+        await self.servers.start()
+        for kind, informer in self.informers.items():
+            self.supervisor.start(f"informer:{kind}", informer.run)
+        if self.elector is not None:
+            elector = self.elector
+            self.supervisor.start("leader-election", lambda: elector.run(self._lead))
+        else:
+            self.metrics.leader.set(1)  # the only replica, by configuration
+            self.supervisor.start("dispatcher", self._lead)
+
+    async def wait_synced(self, timeout: float) -> None:
+        await asyncio.wait_for(
+            asyncio.gather(*(informer.synced.wait() for informer in self.informers.values())), timeout
+        )
+
+    async def shutdown(self) -> bool:
+        """Stop taking work, drain for the grace period, release the Lease, stop everything.
+
+        Returns whether the queue drained in time.
+        """
+        self._stopping = True
+        self._acting = False
+        drained = await self.dispatcher.shutdown(self.settings.shutdown_grace)
+        await self.supervisor.stop_all()
+        await self.servers.stop()
+        log.info("stopped", drained=drained)
+        return drained
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def serve(settings: Settings, *, kubeconfig: Path | None, context: str | None) -> int:
+    try:
+        api = await connect(kubeconfig, context)
+    except KubeConnectError as error:
+        log.error("cannot connect to Kubernetes", error=str(error))
+        return 1
+    try:
+        operator = Operator(settings, api)
+        try:
+            await operator.start()
+        except OSError as error:
+            log.error("cannot listen", error=str(error), address=settings.bind_address)
+            await operator.shutdown()
+            return 1
+        log.info("started", identity=operator.identity, ports=operator.servers.ports)
+        await _stop_on_signals().wait()
+        log.info("stopping on signal", grace=settings.shutdown_grace)
+        await operator.shutdown()
+        return 0
+    finally:
+        await api.close()
+
+
+def run(settings: Settings, *, kubeconfig: Path | None, context: str | None) -> int:
+    """``headwind run``: the process exit status."""
+    configure_logging(settings.log_level, settings.log_format)
+    for warning in settings.warnings():
+        log.warning(warning)
+    return asyncio.run(serve(settings, kubeconfig=kubeconfig, context=context))
+
+
+@contextlib.asynccontextmanager
+async def sandbox_operator(settings: Settings, kubeconfig: Path) -> AsyncIterator[list[str]]:
+    """The operator beside ``headwind sandbox``'s emulator; yields the lines the sandbox announces."""
+    configure_logging(settings.log_level, settings.log_format)
+    api = await connect(kubeconfig)
+    operator = Operator(dataclasses.replace(settings, lease_namespace="default"), api)
+    try:
+        await operator.start()
+        host = "127.0.0.1" if settings.bind_address in ("0.0.0.0", "::") else settings.bind_address
+        ports = operator.servers.ports
+        yield [
+            f"Operator:        running as {operator.identity}",
+            f"Web UI:          http://{host}:{ports[UI]}/",
+            f"Approval API:    http://{host}:{ports[API]}/",
+            f"Webhooks:        http://{host}:{ports[WEBHOOKS]}/webhook/",
+            f"Metrics:         http://{host}:{ports[METRICS]}/metrics",
+            f"Ready when:      http://{host}:{ports[METRICS]}/readyz answers 200",
+        ]
+    finally:
+        await operator.shutdown()
+        await api.close()

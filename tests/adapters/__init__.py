@@ -1,0 +1,1 @@
+"""Tests of the adapters layer (Kubernetes client and informers) against the sandbox emulator."""
