@@ -147,3 +147,10 @@ async def test_an_update_request_with_a_phase_outside_the_enum_is_rejected(kube:
     with pytest.raises(ApiException) as raised:
         await patch_status({"phase": "Bogus"})
     assert raised.value.status == 422
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/", "/apis", "/apis/", "/version", "/version/"])
+async def test_discovery_roots_answer_with_and_without_a_trailing_slash(
+    kube: client.ApiClient, path: str
+) -> None:
+    assert await get_json(kube, path)

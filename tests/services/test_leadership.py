@@ -259,9 +259,9 @@ async def test_expiry_is_judged_on_the_local_clock_not_on_renew_time(kube, repli
     await eventually(lambda: other.elector.is_leader, timeout=LEASE + 2, what="the other replica leads")
 
 
-async def test_leader_work_that_fails_ends_leadership_and_releases_the_lease(kube):
-    metrics = Metrics()
-    elector = LeaderElector(
+def lone_elector(kube, metrics: Metrics) -> LeaderElector:
+    """An elector ``a`` with the test durations, driven by the test itself (no replica fixture)."""
+    return LeaderElector(
         kube,
         name=NAME,
         namespace=NAMESPACE,
@@ -271,6 +271,11 @@ async def test_leader_work_that_fails_ends_leadership_and_releases_the_lease(kub
         renew_deadline=RENEW,
         retry_period=RETRY,
     )
+
+
+async def test_leader_work_that_fails_ends_leadership_and_releases_the_lease(kube):
+    metrics = Metrics()
+    elector = lone_elector(kube, metrics)
 
     async def broken() -> None:
         raise RuntimeError("the dispatcher broke")
@@ -285,16 +290,7 @@ async def test_leader_work_that_fails_ends_leadership_and_releases_the_lease(kub
 
 async def test_shutdown_keeps_the_lease_until_the_leader_work_has_drained(kube):
     metrics = Metrics()
-    elector = LeaderElector(
-        kube,
-        name=NAME,
-        namespace=NAMESPACE,
-        identity="a",
-        metrics=metrics,
-        lease_duration=LEASE,
-        renew_deadline=RENEW,
-        retry_period=RETRY,
-    )
+    elector = lone_elector(kube, metrics)
     draining, drained = asyncio.Event(), asyncio.Event()
 
     async def work() -> None:

@@ -126,8 +126,9 @@ class Routes:
         app.router.add_routes(extra_routes or [])
         app.router.add_get("/version", self.version)
         app.router.add_get("/version/", self.version)
-        app.router.add_get("/api", self.core_versions)
-        app.router.add_get("/apis", self.groups)
+        for path, handler in (("/api", self.core_versions), ("/apis", self.groups)):
+            app.router.add_get(path, handler)
+            app.router.add_get(f"{path}/", handler)  # clients ask for both; the apiserver answers both
         for probe in ("/healthz", "/livez", "/readyz"):
             app.router.add_get(probe, self.health)
         app.router.add_route("*", "/{tail:.*}", self.resource)
