@@ -33,7 +33,6 @@ import yaml
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.utils import create_from_dict
 
-from headwind.adapters.kube.client import get_json
 from headwind.adapters.kube.informer import InformerSettings
 from headwind.adapters.kube.resources import WORKLOAD_SPECS
 from headwind.app.runtime import OPTIONAL_KINDS, Operator
@@ -42,7 +41,7 @@ from headwind.model.workloads import ObjectKey
 from headwind.sandbox.auth import Permission, User
 from headwind.sandbox.emulator import Emulator
 
-from .sandbox.manifests import deployment
+from .sandbox.manifests import deployment, helm_release_crd
 from .support import require_tool
 from .waiting import eventually
 
@@ -386,34 +385,11 @@ OPERATOR_USER = User(
 )
 FAST_INFORMERS = InformerSettings(recheck_interval=0.2, backoff_base=0.01, backoff_cap=0.1)
 
-# Flux's HelmRelease, just enough to be served, so its informer runs under the ClusterRole too.
-HELM_RELEASE_CRD: dict[str, Any] = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "helmreleases.helm.toolkit.fluxcd.io"},
-    "spec": {
-        "group": "helm.toolkit.fluxcd.io",
-        "scope": "Namespaced",
-        "names": {"kind": "HelmRelease", "plural": "helmreleases", "singular": "helmrelease"},
-        "versions": [
-            {
-                "name": "v2",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                },
-            }
-        ],
-    },
-}
-
 
 async def apply_in_order(kube: client.ApiClient, emulator: Emulator) -> list[dict[str, Any]]:
     """Create every manifest the sandbox serves, as `kubectl create` would: CRDs, the Namespace, the
     rest. Returns the objects it could not create because the sandbox does not serve their group."""
-    # Not ApisApi.get_api_versions: it asks for /apis/, which the sandbox does not route (only /apis).
-    groups = {group["name"] for group in (await get_json(kube, "/apis"))["groups"]}
+    groups = {group.name for group in (await client.ApisApi(kube).get_api_versions()).groups}
     crds = [obj for path in sorted((MANIFESTS / "crds").glob("*.yaml")) for obj in documents(path)]
     rest = sorted(deploy_objects(), key=lambda obj: obj["kind"] != "Namespace")
     unserved = []
@@ -495,7 +471,7 @@ async def test_the_operator_runs_under_exactly_the_manifests_permissions(
     emulator: Emulator, kube: client.ApiClient, tmp_path: Path
 ) -> None:
     await apply_in_order(kube, emulator)
-    await create_from_dict(kube, HELM_RELEASE_CRD)
+    await create_from_dict(kube, helm_release_crd())
     grant_the_manifests_rbac(emulator)
     operator, api = await start_as_the_service_account(emulator, tmp_path)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -20,7 +21,7 @@ from headwind.model.config import Settings, load_settings
 from headwind.model.workloads import ObjectKey
 from headwind.sandbox.emulator import Emulator
 
-from ..sandbox.manifests import deployment
+from ..sandbox.manifests import deployment, helm_release_crd
 from ..support import operator_port_env
 from ..waiting import eventually
 
@@ -140,6 +141,35 @@ async def test_metrics_move_after_activity(start_operator: StartOperator, kube: 
     assert values["headwind_leader"] == 1
 
 
+async def test_annotated_flux_helm_releases_are_counted_once_their_crd_is_served(
+    start_operator: StartOperator, kube: client.ApiClient
+) -> None:
+    operator = await start_operator()
+    await operator.wait_synced(5)
+    await client.ApiextensionsV1Api(kube).create_custom_resource_definition(helm_release_crd())
+    release = {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {
+            "name": "podinfo",
+            "namespace": "default",
+            "annotations": {"headwind.sh/policy": "minor"},
+        },
+        "spec": {"chart": {"spec": {"chart": "podinfo", "version": "6.5.0"}}},
+    }
+    await client.CustomObjectsApi(kube).create_namespaced_custom_object(
+        "helm.toolkit.fluxcd.io", "v2", "default", "helmreleases", release
+    )
+    registry = operator.metrics.registry
+    await eventually(
+        lambda: registry.get_sample_value("headwind_helm_releases_watched") == 1,
+        what="headwind_helm_releases_watched to count it",
+    )
+    await eventually(
+        lambda: ObjectKey("HelmRelease", "default", "podinfo") in seen(operator), what="a decision"
+    )
+
+
 async def test_without_leader_election_the_single_replica_acts(
     start_operator: StartOperator, kube: client.ApiClient
 ) -> None:
@@ -222,7 +252,8 @@ async def test_sigterm_exits_0_within_the_grace_period(
     _, stderr = await asyncio.wait_for(operator.process.communicate(), 10)
     assert operator.process.returncode == 0, stderr.decode()[-2000:]
     assert loop.time() - started < 3 + 2  # grace plus closing the servers
-    assert b'"event": "stopped"' in stderr or b'"event":"stopped"' in stderr
+    stopped = [line for line in stderr.decode().splitlines() if '"stopped"' in line]
+    assert stopped and json.loads(stopped[-1])["drained"] is True
 
 
 async def test_two_processes_exactly_one_leads_and_the_other_takes_over_after_sigkill(

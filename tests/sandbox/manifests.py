@@ -127,3 +127,27 @@ def update_request(
             **spec,
         },
     }
+
+
+def helm_release_crd() -> dict[str, Any]:
+    """Flux's HelmRelease CRD, just enough to be served (the schema keeps every field)."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "helmreleases.helm.toolkit.fluxcd.io"},
+        "spec": {
+            "group": "helm.toolkit.fluxcd.io",
+            "scope": "Namespaced",
+            "names": {"kind": "HelmRelease", "plural": "helmreleases", "singular": "helmrelease"},
+            "versions": [
+                {
+                    "name": "v2",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                    },
+                }
+            ],
+        },
+    }

@@ -34,7 +34,7 @@ from kubernetes_asyncio.client import ApiClient
 from headwind.adapters.kube.client import KubeConnectError, connect
 from headwind.adapters.kube.informer import Informer, InformerSettings
 from headwind.adapters.kube.resources import HELM_RELEASES, HELM_REPOSITORIES, UPDATE_REQUESTS, ResourceSpec
-from headwind.adapters.kube.workloads import workload_informers
+from headwind.adapters.kube.workloads import WatchedGauge, workload_informers
 from headwind.adapters.metrics import Metrics
 from headwind.model.config import Settings
 from headwind.model.objects import ObjectSummary, summarize
@@ -89,7 +89,7 @@ class Operator:
             workload_informers(api, metrics, namespaces, settings=informer_settings)
         )
         for spec in OPTIONAL_KINDS:
-            self.informers[spec.kind] = Informer(
+            informer: Informer[ObjectSummary] = Informer(
                 api,
                 spec,
                 functools.partial(summarize, spec.kind),
@@ -98,6 +98,9 @@ class Operator:
                 namespaces,
                 settings=informer_settings,
             )
+            if spec.kind in metrics.watched:
+                informer.add_handler(WatchedGauge(metrics, spec.kind))  # headwind_helm_releases_watched
+            self.informers[spec.kind] = informer
         self.dispatcher = Dispatcher(
             seen_decider(_now), metrics, workers=settings.workers, queue_size=settings.queue_size
         )

@@ -13,7 +13,8 @@ They also keep Headwind's ``headwind_<kind>s_watched`` gauges: how many cached w
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from kubernetes_asyncio.client import ApiClient
 
@@ -57,13 +58,19 @@ def workload_informers(
             settings=settings,
         )
         informer.add_index(REPOSITORY_INDEX, repositories)
-        informer.add_handler(_WatchedGauge(metrics, kind.kind))
+        informer.add_handler(WatchedGauge(metrics, kind.kind))
         informers[kind.kind] = informer
     return informers
 
 
-class _WatchedGauge:
-    """Keeps ``metrics.watched[kind]`` equal to the number of cached workloads with a policy annotation."""
+class Annotated(Protocol):
+    @property
+    def annotations(self) -> Mapping[str, str]: ...
+
+
+class WatchedGauge:
+    """An informer handler keeping ``metrics.watched[kind]`` equal to the number of cached objects
+    with a policy annotation (Headwind's ``headwind_<kind>s_watched``), without scanning per event."""
 
     def __init__(self, metrics: Metrics, kind: str) -> None:
         self._gauge = metrics.watched.get(kind)
@@ -71,12 +78,12 @@ class _WatchedGauge:
         if self._gauge is not None:
             self._gauge.set(0)
 
-    def __call__(self, event_type: str, old: Workload | None, new: Workload | None) -> None:
+    def __call__(self, event_type: str, old: Annotated | None, new: Annotated | None) -> None:
         delta = _annotated(new) - _annotated(old)
         if delta and self._gauge is not None:
             self._count += delta
             self._gauge.set(self._count)
 
 
-def _annotated(workload: Workload | None) -> int:
-    return int(workload is not None and POLICY_ANNOTATION in workload.annotations)
+def _annotated(obj: Annotated | None) -> int:
+    return int(obj is not None and POLICY_ANNOTATION in obj.annotations)
