@@ -249,3 +249,13 @@ async def test_the_default_namespace_and_its_service_account_exist(kube: client.
     assert {"default", "kube-system"} <= names
     account = await core.read_namespaced_service_account("default", "default")
     assert account.metadata.name == "default"
+
+
+async def test_null_fields_of_a_built_in_kind_are_unset_and_then_defaulted(kube: client.ApiClient) -> None:
+    body = deployment("nulls")
+    body["spec"]["replicas"] = None
+    body["spec"]["template"]["metadata"]["creationTimestamp"] = None
+    raw = await client.AppsV1Api(kube).create_namespaced_deployment("default", body, _preload_content=False)
+    created = await raw.json()
+    assert created["spec"]["replicas"] == 1
+    assert "creationTimestamp" not in created["spec"]["template"]["metadata"]

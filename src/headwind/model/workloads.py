@@ -35,11 +35,6 @@ class WorkloadKind:
             node = node.get(step) if isinstance(node, Mapping) else None
         return node if isinstance(node, Mapping) else {}
 
-    @property
-    def containers_path(self) -> str:
-        """The JSON path of the containers list, for patches and messages."""
-        return ".".join((*self.template_path, "spec", "containers"))
-
 
 DEPLOYMENT = WorkloadKind("Deployment", "apps", "v1", "deployments", ("spec", "template"))
 STATEFULSET = WorkloadKind("StatefulSet", "apps", "v1", "statefulsets", ("spec", "template"))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import random
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,7 +116,6 @@ class ApiServer:
         self.kinds = kinds
         self.clock = clock
         self._pager = Pager()
-        self._deletion_hooks: list[Callable[[Object], None]] = []
         store.listen(self._on_change)
 
     # -- reads ------------------------------------------------------------------------------
@@ -524,7 +522,7 @@ class ApiServer:
     def _admit(self, rtype: ResourceType, obj: Object) -> Object:
         """Defaulting, pruning and validation, as the apiserver admits every create and update."""
         if rtype.builtin:
-            _drop_null_template_timestamps(obj)
+            _drop_nulls(obj)
             if not rtype.codec:
                 apply_defaults(rtype.group, rtype.kind, obj)
             problems = validate_builtin(rtype.group, rtype.kind, obj)
@@ -597,9 +595,6 @@ class ApiServer:
                 self._forget_crd(change.obj)
             else:
                 self.kinds.serve_crd(change.name, types_from_crd(change.obj))
-        if change.type == DELETED:
-            for hook in self._deletion_hooks:
-                hook(change.obj)
 
     def _forget_crd(self, crd: Object) -> None:
         """Deleting a CRD deletes every object of it, as the apiserver's CRD cleanup does."""
@@ -607,10 +602,6 @@ class ApiServer:
         for storage in {rtype.storage for rtype in types}:
             for obj in self.store.items(storage):
                 self.store.commit(storage, copy.deepcopy(obj), DELETED, obj)
-
-    def on_deleted(self, hook: Callable[[Object], None]) -> None:
-        """Be told of every object that leaves the store (the garbage collector's trigger)."""
-        self._deletion_hooks.append(hook)
 
     def type_of(self, storage: str) -> ResourceType:
         rtype = self.kinds.storage_type(storage)
@@ -625,24 +616,20 @@ class ApiServer:
             self.create(ns_type, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
 
-def _drop_null_template_timestamps(obj: Object) -> None:
-    """Forget ``creationTimestamp: null`` in embedded templates, as decoding into Go types does.
+def _drop_nulls(value: Any) -> None:
+    """Forget ``null`` map values everywhere in a built-in object, as decoding into Go types does.
 
-    Go clients (kubectl ``rollout undo``, ``set image``) serialize a template's empty ObjectMeta with
-    ``creationTimestamp: null``; the apiserver reads that as unset. Kept as sent, it would make a
-    rolled-back template differ from its old ReplicaSet's, so that ReplicaSet would not be reused.
+    The apiserver reads ``null`` as "unset" for every field of a built-in kind. Clients rely on it:
+    kubectl (``rollout undo``, ``set image``) sends a template's empty ObjectMeta as
+    ``creationTimestamp: null``, and a rolled-back template must equal its old ReplicaSet's for that
+    ReplicaSet to be reused. Custom resources are pruned by their schema instead. (One difference:
+    in a string map such as ``data`` or ``labels`` Go keeps a null entry as ``""``; here it goes.)
     """
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        return
-    job_template = spec.get("jobTemplate")
-    job_spec = job_template.get("spec") if isinstance(job_template, dict) else None
-    pod_template = job_spec.get("template") if isinstance(job_spec, dict) else None
-    for holder in (spec.get("template"), job_template, pod_template):
-        metadata = holder.get("metadata") if isinstance(holder, dict) else None
-        if isinstance(metadata, dict) and metadata.get("creationTimestamp", "") is None:
-            del metadata["creationTimestamp"]
-
-
-def random_suffix(length: int = 5) -> str:
-    return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))
+    if isinstance(value, dict):
+        for key in [key for key, item in value.items() if item is None]:
+            del value[key]
+        for item in value.values():
+            _drop_nulls(item)
+    elif isinstance(value, list):
+        for item in value:
+            _drop_nulls(item)

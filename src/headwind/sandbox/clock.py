@@ -36,11 +36,6 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def micro_timestamp(moment: datetime) -> str:
-    """RFC 3339 with microseconds, as Kubernetes writes ``MicroTime`` fields (Lease renewTime)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class ScaledClock:
     """Wall-clock timestamps; simulated durations shortened by ``scale``."""
 

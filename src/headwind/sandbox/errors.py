@@ -102,10 +102,6 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def unprocessable(message: str) -> ApiError:
-    return ApiError(422, "Invalid", message)
-
-
 def expired(message: str) -> ApiError:
     return ApiError(410, "Expired", message)
 

@@ -357,7 +357,7 @@ class Routes:
         interval = self.settings.bookmark_interval if bookmarks else float("inf")
         if stream.initial_events_end:
             while stream.pending:
-                await response.write(stream.pending.pop(0))
+                await response.write(stream.pending.popleft())
             await response.write(self._bookmark(rtype, initial_events_end=True))
         while (remaining := deadline - loop.time()) > 0:
             item = await stream.next(min(remaining, interval))

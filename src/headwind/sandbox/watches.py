@@ -17,6 +17,8 @@ previous state at the new resourceVersion), so a cache keyed by selector never h
 from __future__ import annotations
 
 import asyncio
+import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +63,7 @@ class WatchStream:
         self._encode = encode
         self._subscription: Subscription = store.subscribe(storage)
         self.last_rv = store.rv
-        self.pending: list[bytes] = []
+        self.pending: deque[bytes] = deque()  # the initial burst may be thousands of lines
         self.initial_events_end = False
         try:
             self._start(storage, resource_version, send_initial_events)
@@ -88,8 +90,6 @@ class WatchStream:
                 self.pending.append(line)
 
     def _line(self, event_type: str, view: Object) -> bytes:
-        import json
-
         return event_line(event_type, json.dumps(view, separators=(",", ":")).encode())
 
     def render(self, change: Change) -> bytes | None:
@@ -115,7 +115,7 @@ class WatchStream:
     async def next(self, timeout: float) -> bytes | Timeout | None:
         """The next event line; TIMEOUT when none came in time; None when the stream was closed."""
         if self.pending:
-            return self.pending.pop(0)
+            return self.pending.popleft()
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             remaining = deadline - asyncio.get_running_loop().time()

@@ -48,10 +48,6 @@ class Controller:
         self._pending[key] = None
         self._wake.set()
 
-    def enqueue_after(self, delay: float, key: Key) -> None:
-        """Reconcile again after a simulated delay (scaled or manual time, see ``clock.py``)."""
-        self.api.clock.call_later(delay, lambda: self.enqueue(key))
-
     def observe(self, change: Change) -> None:
         for key in self.wants(change):
             self.enqueue(key)
