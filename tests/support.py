@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,3 +107,15 @@ def operator_port_env(host: str = "127.0.0.1") -> dict[str, str]:
         "HEADWIND_BIND_ADDRESS": host,
         **{name: str(port) for name, port in zip(names, ports, strict=True)},
     }
+
+
+def headwind_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The ``headwind`` command as a process (``env`` replaces the environment when given)."""
+    return subprocess.run(
+        [sys.executable, "-m", "headwind", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )

@@ -13,15 +13,7 @@ import pytest
 import headwind
 from headwind import cli
 
-
-def headwind_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "headwind", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+from .support import headwind_cli
 
 
 def test_version_prints_the_program_name_and_the_package_version() -> None:

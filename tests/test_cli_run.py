@@ -8,19 +8,14 @@ import sys
 
 from headwind.model.config import VARIABLES
 
+from .support import headwind_cli
+
 
 def headwind_run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``headwind run`` as a process, with none of the caller's Headwind settings in its environment."""
     names = {variable.name for variable in VARIABLES}
     clean = {k: v for k, v in os.environ.items() if k not in names and not k.startswith("HEADWIND_")}
-    return subprocess.run(
-        [sys.executable, "-m", "headwind", "run", *args],
-        env=clean | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return headwind_cli("run", *args, env=clean | (env or {}))
 
 
 def test_help_documents_every_variable_with_its_default() -> None:

@@ -65,30 +65,58 @@ def widget_schema(**spec_properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def crd(
+    group: str,
+    kind: str,
+    plural: str,
+    *,
+    versions: tuple[str, ...] = ("v1",),
+    schema: dict[str, Any] | None = None,
+    scope: str = "Namespaced",
+    short_names: tuple[str, ...] = (),
+    status: bool = False,
+) -> dict[str, Any]:
+    """A CustomResourceDefinition; the first version stores, and the schema keeps every field unless given."""
+    names: dict[str, Any] = {"plural": plural, "singular": kind.lower(), "kind": kind}
+    if short_names:
+        names["shortNames"] = list(short_names)
+    open_schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "scope": scope,
+            "names": names,
+            "versions": [
+                {
+                    "name": version,
+                    "served": True,
+                    "storage": index == 0,
+                    "schema": {"openAPIV3Schema": schema or open_schema},
+                    **({"subresources": {"status": {}}} if status else {}),
+                }
+                for index, version in enumerate(versions)
+            ],
+        },
+    }
+
+
 def widget_crd(
     *, scope: str = "Namespaced", versions: tuple[str, ...] = ("v1",), schema: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """A small CRD with a status subresource and an enum, for custom-resource semantics."""
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": scope,
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
-            "versions": [
-                {
-                    "name": v,
-                    "served": True,
-                    "storage": i == 0,
-                    "schema": {"openAPIV3Schema": schema or widget_schema()},
-                    "subresources": {"status": {}},
-                }
-                for i, v in enumerate(versions)
-            ],
-        },
-    }
+    return crd(
+        "example.com",
+        "Widget",
+        "widgets",
+        versions=versions,
+        schema=schema or widget_schema(),
+        scope=scope,
+        short_names=("wd",),
+        status=True,
+    )
 
 
 def widget(name: str, size: int = 1, *, namespace: str = "default", version: str = "v1") -> dict[str, Any]:
@@ -131,23 +159,4 @@ def update_request(
 
 def helm_release_crd() -> dict[str, Any]:
     """Flux's HelmRelease CRD, just enough to be served (the schema keeps every field)."""
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "helmreleases.helm.toolkit.fluxcd.io"},
-        "spec": {
-            "group": "helm.toolkit.fluxcd.io",
-            "scope": "Namespaced",
-            "names": {"kind": "HelmRelease", "plural": "helmreleases", "singular": "helmrelease"},
-            "versions": [
-                {
-                    "name": "v2",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                    },
-                }
-            ],
-        },
-    }
+    return crd("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", versions=("v2",))
