@@ -2,7 +2,7 @@
 
 A registry event says "``docker.io/library/nginx`` has a new tag"; the question that follows is
 "which workloads run that repository?". Each workload informer keeps the index
-:data:`REPOSITORY_INDEX`: normalized repository (:func:`~headwind.model.repositories.repository_of`,
+:data:`REPOSITORY_INDEX`: normalized repository (:func:`~headwind.model.image.repository_of`,
 the same function every event source uses) → the workloads with a container (or init container)
 running it, so the answer is one dictionary lookup and never a LIST.
 
@@ -19,7 +19,7 @@ from typing import Protocol
 from kubernetes_asyncio.client import ApiClient
 
 from headwind.adapters.metrics import Metrics
-from headwind.model.repositories import repository_of
+from headwind.model.image import repository_of
 from headwind.model.workloads import WORKLOAD_KINDS, ObjectKey, Workload, project
 
 from .informer import Informer, InformerSettings
