@@ -21,6 +21,14 @@ from kubernetes_asyncio import client
 from headwind.sandbox.clock import ManualClock
 from headwind.sandbox.emulator import Emulator, EmulatorConfig
 
+from .registry.fixtures import (  # noqa: F401 -- registers the registry fixtures for every test
+    basic_registry,
+    faulty_proxy,
+    pusher,
+    registry,
+    registry_factory,
+    token_registry,
+)
 from .support import client_session
 
 EmulatorFactory = Callable[..., Awaitable[Emulator]]

@@ -118,11 +118,24 @@ def test_every_problem_is_reported_in_one_run(capsys: pytest.CaptureFixture[str]
     assert len(err.splitlines()) == 4
 
 
-def test_missing_arguments_are_usage_errors() -> None:
-    result = headwind_cli("policy", "test", "--policy", "minor", "--current", "1.0")
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--policy", "minor", "--current", "1.0"], "no candidates: give CANDIDATE tags, or --image"),
+        (["--policy", "minor", "1.1"], "--current is required unless --image names the running image"),
+        (
+            ["--policy", "minor", "--current", "1.0", "--namespace", "x", "1.1"],
+            "--namespace and --pull-secret",
+        ),
+        (["--policy", "minor", "--image", "Bad:ref", "1.1"], "--image: invalid image reference 'Bad:ref'"),
+        (["--policy", "minor", "--image", "app:1", "--pull-secret", "s"], "--pull-secret needs --namespace"),
+    ],
+)
+def test_missing_or_conflicting_arguments_exit_2(args: list[str], complaint: str) -> None:
+    result = headwind_cli("policy", "test", *args)
 
     assert result.returncode == 2
-    assert "the following arguments are required: CANDIDATE" in result.stderr
+    assert complaint in result.stderr
 
 
 def test_runs_as_a_command() -> None:

@@ -13,57 +13,16 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
-from headwind.adapters.kube.informer import InformerSettings
 from headwind.app.runtime import Operator
-from headwind.model.config import Settings, load_settings
 from headwind.model.workloads import ObjectKey
 from headwind.sandbox.emulator import Emulator
 
 from ..sandbox.manifests import deployment, helm_release_crd
 from ..support import operator_port_env
 from ..waiting import eventually
-
-FAST_INFORMERS = InformerSettings(recheck_interval=0.2, backoff_base=0.01, backoff_cap=0.1)
-StartOperator = Callable[..., Awaitable[Operator]]
-
-
-def fast_settings(**overrides: object) -> Settings:
-    base = load_settings(
-        {
-            "HEADWIND_BIND_ADDRESS": "127.0.0.1",
-            "HEADWIND_LEASE_DURATION": "1",
-            "HEADWIND_LEASE_RENEW_DEADLINE": "0.6",
-            "HEADWIND_LEASE_RETRY_PERIOD": "0.1",
-            "HEADWIND_SHUTDOWN_GRACE": "2",
-        }
-    )
-    ports = {"webhook_port": 0, "api_port": 0, "ui_port": 0, "metrics_port": 0}
-    return dataclasses.replace(base, **{**ports, **overrides})  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def start_operator(emulator: Emulator, tmp_path: Path) -> AsyncIterator[StartOperator]:
-    """Operators in this test's event loop, each with its own client; all shut down afterwards."""
-    running: list[tuple[Operator, client.ApiClient]] = []
-
-    async def start(**overrides: object) -> Operator:
-        kubeconfig = emulator.write_kubeconfig(tmp_path / f"op{len(running)}.kubeconfig")
-        api = await config.new_client_from_config(config_file=str(kubeconfig))
-        operator = Operator(
-            fast_settings(identity=f"replica-{len(running)}", **overrides),
-            api,
-            informer_settings=FAST_INFORMERS,
-        )
-        running.append((operator, api))
-        await operator.start()
-        return operator
-
-    yield start
-    for operator, api in running:
-        await operator.shutdown()
-        await api.close()
+from .conftest import StartOperator
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -75,8 +34,8 @@ def url(operator: Operator, listener: str, path: str) -> str:
     return f"http://127.0.0.1:{operator.servers.ports[listener]}{path}"
 
 
-def seen(operator: Operator) -> set[ObjectKey]:
-    return {decision.key for decision in operator.dispatcher.recent if decision.outcome == "seen"}
+def decided(operator: Operator) -> set[ObjectKey]:
+    return {decision.key for decision in operator.dispatcher.recent}
 
 
 async def test_readyz_turns_200_once_every_informer_has_synced(start_operator: StartOperator) -> None:
@@ -90,14 +49,14 @@ async def test_readyz_turns_200_once_every_informer_has_synced(start_operator: S
     assert await get(url(operator, "webhooks", "/health")) == (200, "OK")
 
 
-async def test_a_changed_workload_reaches_the_dispatcher_as_a_seen_decision(
+async def test_a_changed_workload_reaches_the_dispatcher_as_a_decision(
     start_operator: StartOperator, kube: client.ApiClient
 ) -> None:
     operator = await start_operator()
     await operator.wait_synced(5)
     await client.AppsV1Api(kube).create_namespaced_deployment("default", deployment("web"))
     key = ObjectKey("Deployment", "default", "web")
-    await eventually(lambda: key in seen(operator), what="a seen decision for web")
+    await eventually(lambda: key in decided(operator), what="a decision about web")
 
 
 async def test_only_the_leader_acts_and_a_standby_takes_over_when_it_stops(
@@ -109,14 +68,14 @@ async def test_only_the_leader_acts_and_a_standby_takes_over_when_it_stops(
     await second.wait_synced(5)
     await client.AppsV1Api(kube).create_namespaced_deployment("default", deployment("api"))
     key = ObjectKey("Deployment", "default", "api")
-    await eventually(lambda: key in seen(first), what="the leader to decide")
-    assert key not in seen(second)
+    await eventually(lambda: key in decided(first), what="the leader to decide")
+    assert key not in decided(second)
     await first.shutdown()
     await eventually(
         lambda: second.elector is not None and second.elector.is_leader, timeout=5, what="takeover"
     )
     # The new leader resyncs what it caches, so nothing changed while it stood by is lost.
-    await eventually(lambda: key in seen(second), what="the resync after takeover")
+    await eventually(lambda: key in decided(second), what="the resync after takeover")
 
 
 async def test_metrics_move_after_activity(start_operator: StartOperator, kube: client.ApiClient) -> None:
@@ -125,7 +84,7 @@ async def test_metrics_move_after_activity(start_operator: StartOperator, kube: 
     annotated = deployment("watched", annotations={"headwind.sh/policy": "minor"})
     await client.AppsV1Api(kube).create_namespaced_deployment("default", annotated)
     await eventually(
-        lambda: ObjectKey("Deployment", "default", "watched") in seen(operator), what="a decision"
+        lambda: ObjectKey("Deployment", "default", "watched") in decided(operator), what="a decision"
     )
     _, text = await get(url(operator, "metrics", "/metrics"))
     values = {
@@ -166,7 +125,7 @@ async def test_annotated_flux_helm_releases_are_counted_once_their_crd_is_served
         what="headwind_helm_releases_watched to count it",
     )
     await eventually(
-        lambda: ObjectKey("HelmRelease", "default", "podinfo") in seen(operator), what="a decision"
+        lambda: ObjectKey("HelmRelease", "default", "podinfo") in decided(operator), what="a decision"
     )
 
 
@@ -176,7 +135,9 @@ async def test_without_leader_election_the_single_replica_acts(
     operator = await start_operator(leader_election=False)
     await operator.wait_synced(5)
     await client.AppsV1Api(kube).create_namespaced_deployment("default", deployment("solo"))
-    await eventually(lambda: ObjectKey("Deployment", "default", "solo") in seen(operator), what="a decision")
+    await eventually(
+        lambda: ObjectKey("Deployment", "default", "solo") in decided(operator), what="a decision"
+    )
     assert operator.elector is None
 
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from headwind.model.policy import Policy, build_policy
-from headwind.model.selection import Candidate, Selection, select
+from headwind.model.selection import Candidate, Selection, could_choose, select
 from headwind.model.versions import parse_version
 
 OLD = "sha256:" + "a" * 64
@@ -430,3 +430,35 @@ def test_the_chosen_candidate_alone_is_chosen_too(
         alone = select(policy, current, [selection.target])
         assert alone.target == selection.target
         assert selection.target.tag != current or options["policy"] == "digest"
+
+
+@given(_any_policy, _tags, st.lists(_tags, max_size=12))
+def test_the_prefilter_never_drops_the_tag_that_would_be_chosen(
+    options: dict[str, str], current: str, candidates: list[str]
+) -> None:
+    policy = build_policy(options)
+    kept = could_choose(policy, current)
+
+    everything = select(policy, current, candidates)
+    filtered = select(policy, current, [tag for tag in candidates if kept(tag)])
+
+    assert filtered.target == everything.target
+
+
+@pytest.mark.parametrize(
+    ("options", "current", "dropped"),
+    [
+        ({"policy": "minor"}, "1.0", ["latest", "main"]),
+        ({"policy": "minor", "ignore-tags": "*-rc*"}, "1.0", ["1.1-rc1"]),
+        ({"policy": "glob", "pattern": "1.*"}, "1.0", ["2.0"]),
+        ({"policy": "regexp", "pattern": "^main-"}, "main-1", ["dev-2"]),
+        ({"policy": "digest"}, "stable", ["latest", "1.0"]),
+        ({"policy": "none"}, "1.0", ["1.1"]),
+    ],
+)
+def test_the_prefilter_drops_what_a_policy_can_never_choose(
+    options: dict[str, str], current: str, dropped: list[str]
+) -> None:
+    kept = could_choose(build_policy(options), current)
+
+    assert not any(kept(tag) for tag in dropped)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -15,13 +15,22 @@ from structlog.testing import capture_logs
 from headwind.adapters.metrics import Metrics
 from headwind.model.decisions import SEEN, Decision
 from headwind.model.workloads import ObjectKey
-from headwind.services.dispatcher import Dispatcher, seen_decider
+from headwind.services.dispatcher import Decide, Dispatcher
 from tests.waiting import eventually
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 A = ObjectKey("Deployment", "shop", "a")
 B = ObjectKey("Deployment", "shop", "b")
 C = ObjectKey("StatefulSet", "shop", "c")
+
+
+def seen_decider(clock: Callable[[], datetime]) -> Decide:
+    """A decider that records every object as seen: the dispatcher's mechanics, without policies."""
+
+    async def decide(key: ObjectKey) -> Decision:
+        return Decision(key, SEEN, "observed by the dispatcher", clock())
+
+    return decide
 
 
 def sample(metrics: Metrics, name: str) -> float:

@@ -100,6 +100,76 @@ class Metrics:
         self.reconcile_errors = Counter(
             "headwind_reconcile_errors_total", "Work item attempts that raised.", registry=registry
         )
+        # registries (adapters/registry): per registry host, so one slow or limiting registry shows
+        self.registry_requests = Counter(
+            "headwind_registry_requests_total",
+            "HTTP requests to registries, by registry host, operation (tags, manifest, token) and status "
+            "(the HTTP status, or 'timeout' / 'error' when there was none).",
+            ["registry", "operation", "status"],
+            registry=registry,
+        )
+        self.registry_request_duration = Histogram(
+            "headwind_registry_request_duration_seconds",
+            "Time for one registry request, retries excluded.",
+            ["registry", "operation"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=registry,
+        )
+        self.registry_errors = Counter(
+            "headwind_registry_errors_total",
+            "Registry operations that failed after their retries, by registry host and reason.",
+            ["registry", "reason"],
+            registry=registry,
+        )
+        self.registry_throttled = Counter(
+            "headwind_registry_throttled_total",
+            "429 Too Many Requests answers, by registry host (each waited out, Retry-After honoured).",
+            ["registry"],
+            registry=registry,
+        )
+        self.registry_rate_limit_remaining = Gauge(
+            "headwind_registry_rate_limit_remaining",
+            "Requests left in the registry's window, from its RateLimit-Remaining header (Docker Hub).",
+            ["registry"],
+            registry=registry,
+        )
+        self.registry_rate_limit = Gauge(
+            "headwind_registry_rate_limit",
+            "The registry's request limit per window, from its RateLimit-Limit header (Docker Hub).",
+            ["registry"],
+            registry=registry,
+        )
+        # polling (services/poller): Headwind's names, without labels, so its dashboards keep working
+        self.polling_cycles = Counter(
+            "headwind_polling_cycles_total",
+            "Polling rounds run: each checks every repository that is due.",
+            registry=registry,
+        )
+        self.polling_images_checked = Counter(
+            "headwind_polling_images_checked_total",
+            "Repositories whose tags (or current digests) a polling round fetched.",
+            registry=registry,
+        )
+        self.polling_new_tags = Counter(
+            "headwind_polling_new_tags_found_total",
+            "Tags found by polling that the previous check of the repository did not list.",
+            registry=registry,
+        )
+        self.polling_digest_changes = Counter(
+            "headwind_polling_digest_changes_total",
+            "Tags found by polling to point at new content since the previous check.",
+            registry=registry,
+        )
+        self.polling_errors = Counter(
+            "headwind_polling_errors_total",
+            "Repository checks that failed (registry errors, unreadable pull secrets).",
+            registry=registry,
+        )
+        self.polling_resources_filtered = Counter(
+            "headwind_polling_resources_filtered_total",
+            "Workload containers left out of polling by headwind.sh/event-source, policy or images.",
+            registry=registry,
+        )
         # process
         self.task_restarts = Counter(
             "headwind_task_restarts_total",

@@ -9,6 +9,10 @@ What runs where, and why:
   it holds the Lease. On becoming leader it enqueues every cached object once (a resync), so
   changes that happened while another replica led, or none did, are not lost. Losing the Lease
   cancels the workers within the renew deadline, before another replica can take over.
+- The dispatcher decides with :class:`~headwind.services.decider.WorkloadDecider`, from the
+  informers' caches and the :class:`~headwind.services.catalog.TagCatalog` that event sources fill.
+  With ``HEADWIND_POLLING_ENABLED``, the :class:`~headwind.services.poller.Poller` runs beside the
+  workers on the leader, with one registry client (and its limits and token cache) for everything.
 - Shutdown (SIGTERM/SIGINT): stop taking new work, drain the queue for up to
   ``HEADWIND_SHUTDOWN_GRACE`` seconds, release the Lease so a standby takes over at once, stop
   the informers and close the servers; exit 0.
@@ -33,15 +37,20 @@ from kubernetes_asyncio.client import ApiClient
 
 from headwind.adapters.kube.client import KubeConnectError, connect
 from headwind.adapters.kube.informer import Informer, InformerSettings
+from headwind.adapters.kube.pullsecrets import PullSecrets
 from headwind.adapters.kube.resources import HELM_RELEASES, HELM_REPOSITORIES, UPDATE_REQUESTS, ResourceSpec
 from headwind.adapters.kube.workloads import WatchedGauge, workload_informers
 from headwind.adapters.metrics import Metrics
+from headwind.adapters.registry.client import RegistryClient, RegistrySettings
 from headwind.model.config import Settings
 from headwind.model.objects import ObjectSummary, summarize
-from headwind.model.workloads import ObjectKey
+from headwind.model.workloads import ObjectKey, Workload
 from headwind.servers.listeners import API, METRICS, UI, WEBHOOKS, HttpServers, Listener
-from headwind.services.dispatcher import Dispatcher, seen_decider
+from headwind.services.catalog import TagCatalog
+from headwind.services.decider import WorkloadDecider
+from headwind.services.dispatcher import Dispatcher
 from headwind.services.leadership import LeaderElector, default_identity
+from headwind.services.poller import Poller
 
 from .logging import configure_logging
 from .supervisor import Supervisor
@@ -65,6 +74,19 @@ def listeners(settings: Settings) -> list[Listener]:
     ]
 
 
+def registry_settings(settings: Settings) -> RegistrySettings:
+    """How the registry client behaves, from the ``HEADWIND_REGISTRY_*`` variables."""
+    return RegistrySettings(
+        timeout=settings.registry_timeout,
+        max_concurrency=settings.registry_concurrency,
+        requests_per_second=settings.registry_rate,
+        burst=settings.registry_burst,
+        retries=settings.registry_retries,
+        max_tag_pages=settings.registry_max_tag_pages,
+        plain_http=frozenset(settings.registry_plain_http),
+    )
+
+
 def _summary_key(summary: ObjectSummary) -> ObjectKey:
     return summary.key
 
@@ -85,9 +107,8 @@ class Operator:
         self.metrics = metrics = metrics or Metrics()
         self.identity = settings.identity or default_identity()
         namespaces = settings.watch_namespaces
-        self.informers: dict[str, Informer[Any]] = dict(
-            workload_informers(api, metrics, namespaces, settings=informer_settings)
-        )
+        self.workload_informers = workload_informers(api, metrics, namespaces, settings=informer_settings)
+        self.informers: dict[str, Informer[Any]] = dict(self.workload_informers)
         for spec in OPTIONAL_KINDS:
             informer: Informer[ObjectSummary] = Informer(
                 api,
@@ -101,8 +122,28 @@ class Operator:
             if spec.kind in metrics.watched:
                 informer.add_handler(WatchedGauge(metrics, spec.kind))  # headwind_helm_releases_watched
             self.informers[spec.kind] = informer
+        self.catalog = TagCatalog()
+        lookups = {kind: informer.get for kind, informer in self.workload_informers.items()}
         self.dispatcher = Dispatcher(
-            seen_decider(_now), metrics, workers=settings.workers, queue_size=settings.queue_size
+            WorkloadDecider(lookups, self.catalog, _now),
+            metrics,
+            workers=settings.workers,
+            queue_size=settings.queue_size,
+        )
+        self.registry = RegistryClient(registry_settings(settings), metrics)
+        self.poller = (
+            Poller(
+                self._workloads,
+                self.registry,
+                PullSecrets(api),
+                self.catalog,
+                self.dispatcher.enqueue,
+                metrics,
+                interval=settings.polling_interval,
+                jitter=settings.polling_jitter,
+            )
+            if settings.polling_enabled
+            else None
         )
         self.elector = (
             LeaderElector(
@@ -124,6 +165,12 @@ class Operator:
         self._stopping = False
         for informer in self.informers.values():
             informer.add_handler(self._on_change)
+        if self.poller is not None:
+            for workload_informer in self.workload_informers.values():
+                workload_informer.add_handler(self.poller.workloads_changed)
+
+    def _workloads(self) -> list[Workload]:
+        return [workload for informer in self.workload_informers.values() for workload in informer.items()]
 
     # -- probes --------------------------------------------------------------------------------
 
@@ -149,7 +196,7 @@ class Operator:
             log.warning("dispatcher queue full; the next resync will pick this up", **key.log_fields())
 
     async def _lead(self) -> None:
-        """The leader-only work: resync every cached object, then run the dispatcher's workers."""
+        """The leader-only work: resync every cached object, then run the workers and the poller."""
         self._acting = not self._stopping
         try:
             if self._acting:
@@ -157,7 +204,14 @@ class Operator:
                 for informer in self.informers.values():
                     for key in informer.keys():  # noqa: SIM118 (an Informer, not a dict)
                         self.dispatcher.enqueue(key)
-            await self.dispatcher.run()
+            poller = self.poller
+            polling = asyncio.create_task(poller.run(), name="poller") if poller and self._acting else None
+            try:
+                await self.dispatcher.run()
+            finally:
+                if polling is not None:
+                    polling.cancel()
+                    await asyncio.gather(polling, return_exceptions=True)
         finally:
             self._acting = False
 
@@ -188,6 +242,7 @@ class Operator:
         drained = await self.dispatcher.shutdown(self.settings.shutdown_grace)
         await self.supervisor.stop_all()
         await self.servers.stop()
+        await self.registry.close()
         log.info("stopped", drained=drained)
         return drained
 

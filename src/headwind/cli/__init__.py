@@ -15,8 +15,9 @@ Subcommands:
   with their defaults by ``headwind run --help``; the options only say how to reach the cluster.
 * ``sandbox``: a Kubernetes API emulator with sample workloads, to try Headwind without a cluster.
 * ``policy test``: which candidate tag an update policy selects, and why the others are not.
+* ``registry tags|digest``: what a registry answers the operator, with its client and credentials.
 
-One module per subcommand (``run``, ``sandbox``, ``policy``), each with an ``add_command``
+One module per subcommand (``run``, ``sandbox``, ``policy``, ``registry``), each with an ``add_command``
 that declares its arguments and handler; ``arguments`` holds the argument types they share.
 """
 
@@ -27,7 +28,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from headwind import __version__
-from headwind.cli import policy, run, sandbox
+from headwind.cli import policy, registry, run, sandbox
 from headwind.cli.run import variables_help
 from headwind.cli.sandbox import sandbox_options
 
@@ -61,4 +62,5 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_command(commands)
     sandbox.add_command(commands)
     policy.add_command(commands)
+    registry.add_command(commands)
     return parser

@@ -5,6 +5,8 @@ The options are the annotations' (``--policy`` is ``headwind.sh/policy``, ``--pa
 :func:`~headwind.model.selection.select` the operator uses, so the answer is the operator's answer.
 Output is one line per candidate (tag, verdict, reason) and, last, exactly ``selected: <tag>`` or
 ``selected: none``, for scripts. Bad input exits 2 with a message; a selection of none exits 0.
+With ``--image`` the candidates come from the registry, fetched as the poller fetches them (the
+same client, credentials and early filtering); a registry refusal exits 1.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ import sys
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from headwind.cli.arguments import HELP_WIDTH, Subcommands
+from headwind.cli.registry import Access, access_of, add_access_arguments, credential_of, with_registry
 from headwind.model.image import is_valid_digest, is_valid_tag
 from headwind.model.policy import InvalidPolicy, Policy, PolicyKind, build_policy
-from headwind.model.selection import Candidate, Selection, select
+from headwind.model.selection import Candidate, Selection, could_choose, select
+
+if TYPE_CHECKING:
+    from headwind.adapters.registry.client import RegistryClient
 
 _OPTIONS = {
     "policy": "--policy",
@@ -68,9 +75,17 @@ def add_command(commands: Subcommands) -> None:
         "--prerelease", action="store_true", help="allow pre-releases even when the current tag is a release"
     )
     test.add_argument(
-        "--current", required=True, metavar="TAG", help="the tag the container runs (TAG or TAG@DIGEST)"
+        "--current",
+        metavar="TAG",
+        help="the tag the container runs (TAG or TAG@DIGEST; default with --image: the image's tag)",
     )
-    test.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="candidate tags (TAG or TAG@DIGEST)")
+    test.add_argument(
+        "--image",
+        metavar="REF",
+        help="take the candidates from this image's repository, as the poller would",
+    )
+    test.add_argument("candidates", nargs="*", metavar="CANDIDATE", help="candidate tags (TAG or TAG@DIGEST)")
+    add_access_arguments(test)
     test.set_defaults(handler=_test)
     policy.set_defaults(handler=lambda args: _usage(policy))
 
@@ -89,24 +104,72 @@ class _Tagged:
 def _test(args: argparse.Namespace) -> int:
     problems: list[str] = []
     policy = _policy(args, problems)
-    current = _tagged(args.current, "--current", problems, tag_required=False)
+    access = _access(args, problems)
+    current = _current(args, access, problems)
     candidates = [_tagged(text, "candidate", problems, tag_required=True) for text in args.candidates]
+    if not candidates and access is None:
+        problems.append("no candidates: give CANDIDATE tags, or --image to take them from the registry")
     if problems or policy is None:
         print("headwind policy test: invalid input:", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    given: dict[str, str] = {}
+    for candidate, text in zip(candidates, args.candidates, strict=True):
+        given.setdefault(candidate.tag or "", text)
+    if access is not None:
+        found = with_registry("policy test", lambda client: _from_registry(client, access, policy, current))
+        if isinstance(found, int):
+            return found
+        candidates.extend(found)
     selection = select(
         policy,
         current.tag,
         [Candidate(c.tag or "", c.digest) for c in candidates],
         current_digest=current.digest,
     )
-    given: dict[str, str] = {}
-    for candidate, text in zip(candidates, args.candidates, strict=True):
-        given.setdefault(candidate.tag or "", text)
     print(report(selection, given))
     return 0
+
+
+def _access(args: argparse.Namespace, problems: list[str]) -> Access | None:
+    if args.image is None:
+        if args.namespace or args.pull_secret:
+            problems.append(
+                "--namespace and --pull-secret choose credentials for --image, which is not given"
+            )
+        return None
+    try:
+        return access_of(args, args.image)
+    except ValueError as error:  # InvalidReference included
+        problems.append(f"--image: {error}")
+        return None
+
+
+def _current(args: argparse.Namespace, access: Access | None, problems: list[str]) -> _Tagged:
+    if args.current is not None:
+        return _tagged(args.current, "--current", problems, tag_required=False)
+    if access is None:
+        problems.append("--current is required unless --image names the running image")
+        return _Tagged(None, None)
+    return _Tagged(access.ref.effective_tag or None, access.ref.digest)
+
+
+async def _from_registry(
+    client: RegistryClient, access: Access, policy: Policy, current: _Tagged
+) -> list[_Tagged]:
+    """The candidates the poller would fetch for this policy: matching tags, or the digest of the tag."""
+    credential = await credential_of(access)
+    ref = access.ref
+    if policy.kind is not PolicyKind.DIGEST:
+        listing = await client.tags(
+            ref.registry, ref.path, credential, keep=could_choose(policy, current.tag)
+        )
+        return [_Tagged(tag, None) for tag in listing.tags]
+    if current.tag is None:
+        return []
+    manifest = await client.manifest(ref.registry, ref.path, current.tag, credential)
+    return [_Tagged(current.tag, manifest.digest)]
 
 
 def report(selection: Selection, given: Mapping[str, str]) -> str:
@@ -115,7 +178,7 @@ def report(selection: Selection, given: Mapping[str, str]) -> str:
     def spelled(tag: str) -> str:
         return given.get(tag, tag)
 
-    width = max(len(spelled(verdict.tag)) for verdict in selection.verdicts)
+    width = max((len(spelled(verdict.tag)) for verdict in selection.verdicts), default=0)
     lines = [
         f"{spelled(v.tag):<{width}}  {'selected' if v.chosen else 'rejected'}  {v.reason}"
         for v in selection.verdicts

@@ -14,8 +14,10 @@ container names up to 56 characters (``semver-range.<name>``: 50).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
-from headwind.model.policy import FIELDS, Policy, build_policy
+from headwind.model.config import parse_positive_seconds
+from headwind.model.policy import FIELDS, InvalidPolicy, Policy, build_policy
 
 PREFIX = "headwind.sh/"
 
@@ -61,3 +63,44 @@ def _key_for(annotations: Mapping[str, str], name: str, container: str) -> str:
     """The key that sets option ``name`` for ``container``: its own if present, else the workload's."""
     own = f"{PREFIX}{name}.{container}"
     return own if own in annotations else PREFIX + name
+
+
+class EventSource(Enum):
+    """Where news of an image can come from; ``headwind.sh/event-source`` picks which are heeded."""
+
+    WEBHOOK = "webhook"
+    POLLING = "polling"
+
+
+_EVENT_SOURCES = {
+    "webhook": frozenset({EventSource.WEBHOOK}),
+    "polling": frozenset({EventSource.POLLING}),
+    "both": frozenset({EventSource.WEBHOOK, EventSource.POLLING}),
+    "none": frozenset(),
+}
+
+
+def event_sources(annotations: Mapping[str, str]) -> frozenset[EventSource]:
+    """The sources a workload heeds: ``webhook`` (the default), ``polling``, ``both`` or ``none``.
+
+    Headwind parsed this annotation only in its poller, so ``polling`` and ``none`` workloads still
+    reacted to webhooks; here every source asks this one function.
+    """
+    text = annotations.get(EVENT_SOURCE, "").strip().lower() or "webhook"
+    try:
+        return _EVENT_SOURCES[text]
+    except KeyError:
+        raise InvalidPolicy(
+            [f"{EVENT_SOURCE}: unknown event source {text!r}; use one of webhook, polling, both, none"]
+        ) from None
+
+
+def polling_interval(annotations: Mapping[str, str]) -> float | None:
+    """The workload's own polling interval in seconds, or None to use the global one."""
+    text = annotations.get(POLLING_INTERVAL, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_positive_seconds(text)
+    except ValueError as error:
+        raise InvalidPolicy([f"{POLLING_INTERVAL}: {text!r} {error}"]) from None

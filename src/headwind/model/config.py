@@ -68,12 +68,21 @@ class Settings:
     # Operator behaviour (Headwind's names)
     polling_enabled: bool
     polling_interval: float
+    polling_jitter: float
     controllers_enabled: bool
     helm_auto_discovery: bool
     watch_namespaces: tuple[str, ...]  # empty: all namespaces
     workers: int
     queue_size: int
     shutdown_grace: float
+    # Registries
+    registry_timeout: float
+    registry_concurrency: int
+    registry_rate: float
+    registry_burst: int
+    registry_retries: int
+    registry_max_tag_pages: int
+    registry_plain_http: tuple[str, ...]
     # Servers
     bind_address: str
     webhook_port: int
@@ -175,14 +184,34 @@ def _seconds(text: str) -> float:
     return value
 
 
-def parse_positive_seconds(text: str) -> float:
-    try:
-        value = _seconds(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError("is not a positive number of seconds (e.g. 30 or 0.5)")
-    return value
+def _positive(expected: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = _seconds(text)
+        except ValueError:
+            value = 0.0
+        if value <= 0:
+            raise ValueError(f"is not {expected}")
+        return value
+
+    return parse
+
+
+parse_positive_seconds = _positive("a positive number of seconds (e.g. 30 or 0.5)")
+parse_positive_number = _positive("a positive number (e.g. 5 or 0.5)")
+
+
+def fraction(maximum: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = _seconds(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= maximum:
+            raise ValueError(f"is not a fraction between 0 and {maximum:g} (e.g. 0.1)")
+        return value
+
+    return parse
 
 
 def parse_seconds(text: str) -> float:
@@ -254,6 +283,20 @@ def parse_namespaces(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+_REGISTRY_HOST = re.compile(r"(\[[0-9a-f:]+\]|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)(:[0-9]{1,5})?", re.ASCII)
+
+
+def parse_registry_hosts(text: str) -> tuple[str, ...]:
+    hosts = [host.strip().lower() for host in text.split(",") if host.strip()]
+    for host in hosts:
+        if not _REGISTRY_HOST.fullmatch(host):
+            raise ValueError(
+                f"contains {host!r}, which is not a registry host (host or host:port, as image "
+                "references spell it); expected a comma-separated list"
+            )
+    return tuple(dict.fromkeys(hosts))
+
+
 def parse_bind_address(text: str) -> str:
     word = text.strip()
     try:
@@ -304,12 +347,13 @@ class Variable:
 
 
 OPERATOR = "operator"
+REGISTRIES = "registries"
 SERVERS = "servers"
 LEADER = "leader election"
 LOGGING = "logging"
 NOTIFY = "notifications"
 
-GROUPS: tuple[str, ...] = (OPERATOR, SERVERS, LEADER, LOGGING, NOTIFY)
+GROUPS: tuple[str, ...] = (OPERATOR, REGISTRIES, SERVERS, LEADER, LOGGING, NOTIFY)
 
 _V = Variable
 VARIABLES: tuple[Variable, ...] = (
@@ -321,7 +365,20 @@ VARIABLES: tuple[Variable, ...] = (
         parse_bool,
     ),
     _V(
-        "HEADWIND_POLLING_INTERVAL", OPERATOR, "300", "seconds between polling cycles", parse_positive_seconds
+        "HEADWIND_POLLING_INTERVAL",
+        OPERATOR,
+        "300",
+        "seconds between two checks of a polled repository; headwind.sh/polling-interval sets it "
+        "per workload",
+        parse_positive_seconds,
+    ),
+    _V(
+        "HEADWIND_POLLING_JITTER",
+        OPERATOR,
+        "0.1",
+        "how much each polling interval varies at random, as a fraction (0.1: 270 to 330 s for 300 s), "
+        "so that repositories are not all checked at once",
+        fraction(0.5),
     ),
     _V(
         "HEADWIND_CONTROLLERS_ENABLED",
@@ -353,6 +410,57 @@ VARIABLES: tuple[Variable, ...] = (
         "10",
         "seconds to drain queued work after SIGTERM before exiting",
         parse_seconds,
+    ),
+    _V(
+        "HEADWIND_REGISTRY_TIMEOUT",
+        REGISTRIES,
+        "30",
+        "seconds one registry request may take in all",
+        parse_positive_seconds,
+    ),
+    _V(
+        "HEADWIND_REGISTRY_CONCURRENCY",
+        REGISTRIES,
+        "4",
+        "requests in flight at once to one registry",
+        whole_number(1),
+    ),
+    _V(
+        "HEADWIND_REGISTRY_RATE",
+        REGISTRIES,
+        "5",
+        "requests per second to one registry, on average (a token bucket; retries included)",
+        parse_positive_number,
+    ),
+    _V(
+        "HEADWIND_REGISTRY_BURST",
+        REGISTRIES,
+        "10",
+        "requests one registry may receive at once before the rate applies",
+        whole_number(1),
+    ),
+    _V(
+        "HEADWIND_REGISTRY_RETRIES",
+        REGISTRIES,
+        "4",
+        "extra attempts after a 429, a 5xx, a timeout or a connection error, with backoff",
+        whole_number(0),
+    ),
+    _V(
+        "HEADWIND_REGISTRY_MAX_TAG_PAGES",
+        REGISTRIES,
+        "20",
+        "pages of a repository's tag list read at most; the rest is left unread, with a warning",
+        whole_number(1),
+    ),
+    _V(
+        "HEADWIND_REGISTRY_PLAIN_HTTP",
+        REGISTRIES,
+        "",
+        "comma-separated registry hosts spoken to over plain HTTP instead of HTTPS (loopback hosts "
+        "always are)",
+        parse_registry_hosts,
+        shown_default="none",
     ),
     _V("HEADWIND_BIND_ADDRESS", SERVERS, "0.0.0.0", "address the four servers listen on", parse_bind_address),
     _V("HEADWIND_WEBHOOK_PORT", SERVERS, "8080", "port of the registry webhook server", parse_port),

@@ -190,6 +190,16 @@ def repository_of(reference: str) -> str:
     return f"{registry}/{_canonical_path(registry, path.lower())}"
 
 
+def normalized_registry(domain: str) -> str:
+    """The registry a host as written means: ``Index.Docker.IO`` → ``docker.io``, ``GHCR.io`` → ``ghcr.io``.
+
+    Lower-cased, the port kept, Docker Hub's aliases (and no host at all) as ``docker.io``: what
+    :attr:`ImageRef.registry` holds, for code that matches registry hosts from elsewhere (the
+    keys of a pull secret) against image references.
+    """
+    return _normalized_registry(domain)
+
+
 # --- splitting (shared by parse_image and repository_of, which must agree) ------------------------
 
 

@@ -96,6 +96,32 @@ def select(
     return Selection(unique[winner], tuple(verdicts))
 
 
+def could_choose(policy: Policy, current_tag: str | None) -> Callable[[str], bool]:
+    """A cheap test that is False only for tags :func:`select` would certainly refuse.
+
+    The poller applies it to every page of a tag list, so a repository with 50,000 tags costs
+    memory for the few a policy could pick: ignored tags, non-matching patterns, non-versions under
+    version policies and other tags under ``digest`` are dropped as they arrive.
+    """
+    ignored = policy.ignore_tags
+    kind = policy.kind
+
+    def kept(tag: str) -> bool:
+        if kind is PolicyKind.NONE or any(fnmatchcase(tag, glob) for glob in ignored):
+            return False
+        if kind is PolicyKind.DIGEST:
+            return tag == current_tag
+        if kind is PolicyKind.FORCE:
+            return True
+        if kind is PolicyKind.GLOB:
+            return fnmatchcase(tag, policy.pattern)
+        if kind is PolicyKind.REGEXP:
+            return policy.regexp is not None and policy.regexp.search(tag) is not None
+        return parse_version(tag) is not None
+
+    return kept
+
+
 def _unique(candidates: Iterable[Candidate | str]) -> dict[str, Candidate]:
     """Candidates by tag; a tag given twice keeps a known digest (the greatest, should they differ)."""
     unique: dict[str, Candidate] = {}

@@ -8,8 +8,9 @@ bounded history. A fixed pool, rather than a task per event, bounds the load on 
 and on registries however large the burst; per-key exclusion means two workers never race to
 patch one Deployment, while a slow decision about one object stalls only that object.
 
-``decide`` is injected: in this first version it is :func:`seen_decider`, a placeholder that
-records that the object was seen; the update pipeline replaces it with the real decisions.
+``decide`` is injected: the operator passes :class:`~headwind.services.decider.WorkloadDecider`,
+which judges workloads by their policies. A decision with changes (an update available) is logged
+at info level, others at debug.
 A failed decision is logged with its traceback and the object's ``kind``/``namespace``/``name``,
 counted, and retried with capped exponential backoff -- forever, since the state it is about
 lives in the cluster and a later attempt reads it afresh.
@@ -22,12 +23,11 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 import structlog
 
 from headwind.adapters.metrics import Metrics
-from headwind.model.decisions import SEEN, Decision
+from headwind.model.decisions import Decision
 from headwind.model.workloads import ObjectKey
 
 from .workqueue import QueueShutDown, WorkQueue
@@ -36,15 +36,6 @@ log = structlog.get_logger(__name__)
 
 Decide = Callable[[ObjectKey], Awaitable[Decision]]
 """Decides about one object; raising means "try again later"."""
-
-
-def seen_decider(clock: Callable[[], datetime]) -> Decide:
-    """The placeholder decision: every object the dispatcher is asked about is recorded as seen."""
-
-    async def decide(key: ObjectKey) -> Decision:
-        return Decision(key, SEEN, "observed by the dispatcher", clock())
-
-    return decide
 
 
 class Dispatcher:
@@ -153,4 +144,5 @@ class Dispatcher:
         self.queue.forget(key)
         self.recent.append(decision)
         self._metrics.items_processed.inc()
-        log.debug("decided", **key.log_fields(), outcome=decision.outcome, reason=decision.reason)
+        report = log.info if decision.changes else log.debug
+        report("decided", **key.log_fields(), outcome=decision.outcome, reason=decision.reason)

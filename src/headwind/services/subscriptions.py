@@ -1,0 +1,87 @@
+"""Which containers ask to be polled, and how often: the poller's view of the workload caches.
+
+A container is polled when its workload heeds polling (``headwind.sh/event-source`` ``polling``
+or ``both``), its policy is not ``none``, and ``headwind.sh/images`` does not leave it out -- for
+every workload kind, not only Deployments as in Headwind. Its interval is the workload's
+``headwind.sh/polling-interval`` when set, else ``HEADWIND_POLLING_INTERVAL``.
+
+Subscriptions are grouped by repository: one check of a repository serves every container that
+runs it, whatever workload, kind or namespace it is in; credentials split the group further only
+when they differ (see :mod:`headwind.services.poller`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from headwind.model.annotations import EventSource, container_policy, event_sources, polling_interval
+from headwind.model.image import ImageRef, InvalidReference, parse_image
+from headwind.model.policy import InvalidPolicy, Policy, PolicyKind
+from headwind.model.workloads import ObjectKey, Workload
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One container of one workload that wants its repository polled."""
+
+    key: ObjectKey
+    container: str
+    ref: ImageRef
+    policy: Policy
+    interval: float
+    pull_secrets: tuple[str, ...]
+    service_account: str
+
+    @property
+    def namespace(self) -> str:
+        return self.key.namespace
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriptions:
+    by_repository: dict[str, list[Subscription]]
+    filtered: int
+    """Containers left out (not polled, no policy, untracked, unusable annotations or image)."""
+
+
+def subscriptions(workloads: Iterable[Workload], default_interval: float) -> Subscriptions:
+    """Every polled container of ``workloads``, grouped by normalized repository."""
+    grouped: dict[str, list[Subscription]] = defaultdict(list)
+    filtered = 0
+    for workload in workloads:
+        found = list(_of_workload(workload, default_interval))
+        filtered += len(workload.containers) - len(found)
+        for subscription in found:
+            grouped[subscription.ref.repository].append(subscription)
+    return Subscriptions(dict(grouped), filtered)
+
+
+def _of_workload(workload: Workload, default_interval: float) -> Iterable[Subscription]:
+    if workload.deleting:
+        return
+    annotations = workload.annotations
+    try:
+        if EventSource.POLLING not in event_sources(annotations):
+            return
+        interval = polling_interval(annotations) or default_interval
+    except InvalidPolicy:
+        return  # the dispatcher's decision names the bad key; nothing to poll meanwhile
+    for container in workload.containers:
+        try:
+            policy = container_policy(annotations, container.name)
+            ref = parse_image(container.image)
+        except (InvalidPolicy, InvalidReference):
+            continue
+        if policy is None or policy.kind is PolicyKind.NONE:
+            continue
+        yield Subscription(
+            workload.key,
+            container.name,
+            ref,
+            policy,
+            interval,
+            workload.image_pull_secrets,
+            workload.service_account,
+        )

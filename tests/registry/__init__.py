@@ -1,0 +1,1 @@
+"""Test infrastructure for a real container registry: the process, a pusher, a token server, a proxy."""
