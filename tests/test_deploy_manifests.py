@@ -34,6 +34,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.utils import create_from_dict
 
 from headwind.adapters.kube.informer import InformerSettings
+from headwind.adapters.kube.pods import LEADER_LABEL
 from headwind.adapters.kube.resources import WORKLOAD_SPECS
 from headwind.app.runtime import OPTIONAL_KINDS, Operator
 from headwind.model.config import VARIABLES_BY_NAME, Settings, load_settings
@@ -74,6 +75,7 @@ USED_TODAY: set[Grant] = {
 # headwind.adapters.kube.lease: read_namespaced_lease, create_namespaced_lease and
 # replace_namespaced_lease, in the operator's namespace.
 LEASE: set[Grant] = grants("coordination.k8s.io", ["leases"], ["get", "create", "update"])
+OWN_POD_LABEL: set[Grant] = grants("", ["pods"], ["patch"])  # the leader labels its own pod
 
 # What the house plan's features need, cluster-wide: the ClusterRole must grant exactly this.
 PLANNED: set[Grant] = (
@@ -334,7 +336,8 @@ def test_each_service_keeps_headwinds_name_on_the_port_its_server_listens_on() -
     for name, port_name in SERVICES.items():
         spec = the("Service", name)["spec"]
         [port] = spec["ports"]
-        assert spec["selector"].items() <= pod_labels.items(), name
+        selector = {key: value for key, value in spec["selector"].items() if key != LEADER_LABEL}
+        assert selector.items() <= pod_labels.items(), name
         assert (port["name"], port["targetPort"]) == (port_name, port_name), name
         assert port["port"] == ports[port_name], name  # port == targetPort, unlike Headwind's 80
 
@@ -354,11 +357,20 @@ def test_the_clusterrole_grants_exactly_the_planned_permissions() -> None:
     assert USED_TODAY <= PLANNED
 
 
-def test_the_role_grants_only_the_lease_in_the_operators_namespace() -> None:
+def test_the_webhook_service_selects_only_the_leader() -> None:
+    assert the("Service", "headwind-webhook")["spec"]["selector"][LEADER_LABEL] == "true"
+    assert all(
+        LEADER_LABEL not in the("Service", name)["spec"]["selector"]
+        for name in SERVICES
+        if "webhook" not in name
+    )
+
+
+def test_the_role_grants_only_the_lease_and_the_pod_label_in_the_operators_namespace() -> None:
     role = the("Role")
 
     assert role["metadata"]["namespace"] == load_settings(pod_env()).lease_namespace
-    assert set(granted(role["rules"])) == LEASE
+    assert set(granted(role["rules"])) == LEASE | OWN_POD_LABEL
 
 
 def test_both_bindings_bind_the_deployments_service_account() -> None:
@@ -507,7 +519,9 @@ async def test_without_the_role_the_operator_cannot_take_the_lease(
         await operator.wait_synced(10)  # the ClusterRole alone is enough to watch
         await eventually(lambda: bool(forbidden(emulator)), what="a 403")
         leases = f"/apis/coordination.k8s.io/v1/namespaces/{NAMESPACE}/leases"
-        assert all(leases in request for request in forbidden(emulator)), forbidden(emulator)
+        pods = f"PATCH /api/v1/namespaces/{NAMESPACE}/pods/"
+        refused = forbidden(emulator)
+        assert all(leases in request or request.startswith(pods) for request in refused), refused
         assert operator.elector is not None and not operator.elector.is_leader
     finally:
         await operator.shutdown()

@@ -41,7 +41,7 @@ async def start_operator(emulator: Emulator, tmp_path: Path) -> AsyncIterator[St
         kubeconfig = emulator.write_kubeconfig(tmp_path / f"op{len(running)}.kubeconfig")
         api = await config.new_client_from_config(config_file=str(kubeconfig))
         operator = Operator(
-            fast_settings(identity=f"replica-{len(running)}", **overrides),
+            fast_settings(**{"identity": f"replica-{len(running)}", **overrides}),
             api,
             informer_settings=FAST_INFORMERS,
         )

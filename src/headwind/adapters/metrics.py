@@ -170,6 +170,37 @@ class Metrics:
             "Workload containers left out of polling by headwind.sh/event-source, policy or images.",
             registry=registry,
         )
+        # webhooks (servers/webhooks)
+        self.webhook_requests = Counter(
+            "headwind_webhook_requests_total",
+            "Webhook requests, by source (the endpoint) and HTTP status answered.",
+            ["source", "status"],
+            registry=registry,
+        )
+        self.webhook_events = Counter(
+            "headwind_webhook_events_total",
+            "Push events taken from webhooks, by source (Headwind counted requests to one endpoint).",
+            ["source"],
+            registry=registry,
+        )
+        self.webhook_events_processed = Gauge(
+            "headwind_webhook_events_processed",
+            "Push events taken from webhooks, all sources: Headwind's name (a counter in all but type).",
+            registry=registry,
+        )
+        self.webhook_rejected = Counter(
+            "headwind_webhook_rejected_total",
+            "Webhook requests refused, by source and reason (unauthorized, content-type, too-large, "
+            "invalid-json, invalid-payload, not-leader, queue-full).",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.webhook_auth_failures = Counter(
+            "headwind_webhook_auth_failures_total",
+            "Webhook requests whose token or signature was missing or wrong, by source.",
+            ["source"],
+            registry=registry,
+        )
         # process
         self.task_restarts = Counter(
             "headwind_task_restarts_total",

@@ -37,18 +37,23 @@ from kubernetes_asyncio.client import ApiClient
 
 from headwind.adapters.kube.client import KubeConnectError, connect
 from headwind.adapters.kube.informer import Informer, InformerSettings
+from headwind.adapters.kube.pods import mark_leader
 from headwind.adapters.kube.pullsecrets import PullSecrets
 from headwind.adapters.kube.resources import HELM_RELEASES, HELM_REPOSITORIES, UPDATE_REQUESTS, ResourceSpec
 from headwind.adapters.kube.workloads import WatchedGauge, workload_informers
 from headwind.adapters.metrics import Metrics
 from headwind.adapters.registry.client import RegistryClient, RegistrySettings
+from headwind.adapters.webhook_secrets import WebhookSecrets
 from headwind.model.config import Settings
 from headwind.model.objects import ObjectSummary, summarize
+from headwind.model.webhooks.sources import PARSERS
 from headwind.model.workloads import ObjectKey, Workload
 from headwind.servers.listeners import API, METRICS, UI, WEBHOOKS, HttpServers, Listener
+from headwind.servers.webhooks import webhook_routes
 from headwind.services.catalog import TagCatalog
 from headwind.services.decider import WorkloadDecider
 from headwind.services.dispatcher import Dispatcher
+from headwind.services.intake import PushIntake
 from headwind.services.leadership import LeaderElector, default_identity
 from headwind.services.poller import Poller
 
@@ -159,10 +164,28 @@ class Operator:
             if settings.leader_election
             else None
         )
+        self.webhook_secrets = WebhookSecrets(
+            token=settings.webhook_token,
+            hmac_secret=settings.webhook_hmac_secret,
+            directory=settings.webhook_secrets_dir,
+            require=settings.webhook_require_auth,
+            sources=PARSERS,
+        )
+        self.intake = PushIntake(
+            self.catalog, self.workload_informers, self.dispatcher.enqueue, lambda: self._acting
+        )
+        routes = webhook_routes(
+            self.intake, self.webhook_secrets.current, metrics, max_body=settings.webhook_max_body
+        )
         self.supervisor = Supervisor(metrics)
-        self.servers = HttpServers(listeners(settings), self, metrics)
+        self.servers = HttpServers(listeners(settings), self, metrics, {WEBHOOKS: routes})
+        self.pod = (
+            (settings.namespace, settings.identity) if settings.namespace and settings.identity else None
+        )
+        """This replica's pod, labelled while it leads (adapters/kube/pods.py); None outside a pod."""
         self._acting = False
         self._stopping = False
+        self._pod_labelled = False
         for informer in self.informers.values():
             informer.add_handler(self._on_change)
         if self.poller is not None:
@@ -201,6 +224,7 @@ class Operator:
         try:
             if self._acting:
                 log.info("acting as leader", identity=self.identity)
+                await self._mark_pod(leading=True)
                 for informer in self.informers.values():
                     for key in informer.keys():  # noqa: SIM118 (an Informer, not a dict)
                         self.dispatcher.enqueue(key)
@@ -214,9 +238,21 @@ class Operator:
                     await asyncio.gather(polling, return_exceptions=True)
         finally:
             self._acting = False
+            if self._pod_labelled:
+                await self._mark_pod(leading=False)
+
+    async def _mark_pod(self, *, leading: bool) -> None:
+        if self.pod is not None and await mark_leader(self.api, *self.pod, leading):
+            self._pod_labelled = leading
 
     async def start(self) -> None:
         """Serve, start the informers, and compete for leadership (or act at once without it)."""
+        if not self.webhook_secrets.current().required:
+            log.warning(
+                "webhooks accept unauthenticated requests: set HEADWIND_WEBHOOK_TOKEN or "
+                "HEADWIND_WEBHOOK_HMAC_SECRET (or a secrets directory) to require them"
+            )
+        await self._mark_pod(leading=False)  # a restarted container may find its pod still labelled
         await self.servers.start()
         for kind, informer in self.informers.items():
             self.supervisor.start(f"informer:{kind}", informer.run)
@@ -240,6 +276,8 @@ class Operator:
         self._stopping = True
         self._acting = False
         drained = await self.dispatcher.shutdown(self.settings.shutdown_grace)
+        if self._pod_labelled:  # here, not only in _lead: stopping the tasks would cancel it midway
+            await self._mark_pod(leading=False)
         await self.supervisor.stop_all()
         await self.servers.stop()
         await self.registry.close()

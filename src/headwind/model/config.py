@@ -83,6 +83,12 @@ class Settings:
     registry_retries: int
     registry_max_tag_pages: int
     registry_plain_http: tuple[str, ...]
+    # Webhooks
+    webhook_token: str | None = field(repr=False)
+    webhook_hmac_secret: str | None = field(repr=False)
+    webhook_secrets_dir: str | None
+    webhook_require_auth: bool | None  # None: auto
+    webhook_max_body: int
     # Servers
     bind_address: str
     webhook_port: int
@@ -241,6 +247,17 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def parse_tristate(text: str) -> bool | None:
+    """``auto`` (None), or a boolean."""
+    word = text.strip().lower()
+    if word == "auto":
+        return None
+    try:
+        return parse_bool(word)
+    except ValueError:
+        raise ValueError("is not auto or a boolean (true/false, yes/no, on/off, 1/0)") from None
+
+
 def parse_http_url(text: str) -> str:
     word = text.strip()
     try:
@@ -348,12 +365,13 @@ class Variable:
 
 OPERATOR = "operator"
 REGISTRIES = "registries"
+WEBHOOKS = "webhooks"
 SERVERS = "servers"
 LEADER = "leader election"
 LOGGING = "logging"
 NOTIFY = "notifications"
 
-GROUPS: tuple[str, ...] = (OPERATOR, REGISTRIES, SERVERS, LEADER, LOGGING, NOTIFY)
+GROUPS: tuple[str, ...] = (OPERATOR, REGISTRIES, WEBHOOKS, SERVERS, LEADER, LOGGING, NOTIFY)
 
 _V = Variable
 VARIABLES: tuple[Variable, ...] = (
@@ -461,6 +479,44 @@ VARIABLES: tuple[Variable, ...] = (
         "always are)",
         parse_registry_hosts,
         shown_default="none",
+    ),
+    _V(
+        "HEADWIND_WEBHOOK_TOKEN",
+        WEBHOOKS,
+        None,
+        "token every webhook sender must present (Authorization: Bearer, X-Headwind-Token, ?token=...)",
+        parse_text,
+        secret=True,
+    ),
+    _V(
+        "HEADWIND_WEBHOOK_HMAC_SECRET",
+        WEBHOOKS,
+        None,
+        "secret for body signatures (GitHub X-Hub-Signature-256, X-Signature, Nexus, JFrog)",
+        parse_text,
+        secret=True,
+    ),
+    _V(
+        "HEADWIND_WEBHOOK_SECRETS_DIR",
+        WEBHOOKS,
+        None,
+        "directory of a mounted Secret with per-source credentials: files <source>-token and "
+        "<source>-hmac-secret (and token, hmac-secret for all sources); re-read when they change",
+        parse_text,
+    ),
+    _V(
+        "HEADWIND_WEBHOOK_REQUIRE_AUTH",
+        WEBHOOKS,
+        "auto",
+        "refuse unauthenticated webhooks: true, false, or auto (true once any token or secret is set)",
+        parse_tristate,
+    ),
+    _V(
+        "HEADWIND_WEBHOOK_MAX_BODY",
+        WEBHOOKS,
+        "1048576",
+        "largest webhook body accepted, in bytes; larger ones get 413",
+        whole_number(1024),
     ),
     _V("HEADWIND_BIND_ADDRESS", SERVERS, "0.0.0.0", "address the four servers listen on", parse_bind_address),
     _V("HEADWIND_WEBHOOK_PORT", SERVERS, "8080", "port of the registry webhook server", parse_port),

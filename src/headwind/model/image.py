@@ -190,6 +190,16 @@ def repository_of(reference: str) -> str:
     return f"{registry}/{_canonical_path(registry, path.lower())}"
 
 
+def repository_key(registry: str, path: str) -> str:
+    """The normalized ``registry/path`` of a repository named in parts, as a webhook names it.
+
+    Equal to :func:`repository_of` of the joined reference whenever the registry is spelled as a
+    host; unlike joining, a host without a dot or port (``nexus``) still counts as the host.
+    """
+    normalized = _normalized_registry(registry)
+    return f"{normalized}/{_canonical_path(normalized, path.strip('/').lower())}"
+
+
 def normalized_registry(domain: str) -> str:
     """The registry a host as written means: ``Index.Docker.IO`` → ``docker.io``, ``GHCR.io`` → ``ghcr.io``.
 

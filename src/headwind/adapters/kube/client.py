@@ -180,6 +180,24 @@ async def get_json(
     return body
 
 
+async def merge_patch(api: ApiClient, path: str, body: Mapping[str, Any], *, timeout: float = 10.0) -> None:
+    """PATCH ``path`` with a JSON merge patch; :class:`ApiError` for an error status."""
+    response: aiohttp.ClientResponse = await api.call_api(
+        path,
+        "PATCH",
+        header_params={"Accept": "application/json", "Content-Type": "application/merge-patch+json"},
+        body=dict(body),
+        auth_settings=["BearerToken"],
+        response_types_map={},
+        _preload_content=False,
+        _request_timeout=aiohttp.ClientTimeout(total=timeout),
+    )
+    async with response:
+        raw = await response.read()
+        if response.status != 200:
+            raise ApiError.from_response(response.status, response.headers, raw)
+
+
 @asynccontextmanager
 async def open_stream(
     api: ApiClient, path: str, query: Mapping[str, str], *, timeout: aiohttp.ClientTimeout
