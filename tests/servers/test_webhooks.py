@@ -113,9 +113,8 @@ async def test_every_source_has_an_endpoint(serve: Serve) -> None:
 
 async def test_the_distribution_envelope_keeps_the_registry_host(serve: Serve) -> None:
     base, intake, _ = await serve()
-    sample = json.loads(
-        (Path(__file__).resolve().parents[3] / "shared/reference/registry-push-event.json").read_text()
-    )
+    # The notification distribution 2.8 really sent for a push, captured verbatim.
+    sample = json.loads((CORPUS / "registry" / "distribution-2.8-oci-push.json").read_text())["body"]
     headers = {"Content-Type": "application/vnd.docker.distribution.events.v1+json"}
 
     status, body, _ = await post(f"{base}/webhook/registry", json.dumps(sample), headers=headers)
