@@ -29,6 +29,7 @@ the core so such comparisons are total. A tag that is not a version gets a reaso
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -124,8 +125,13 @@ class Version:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_version(tag: str) -> Version | None:
-    """The version a tag names, or None when it names none (``latest``, ``main``, ``sha-1a2b3c``)."""
+    """The version a tag names, or None when it names none (``latest``, ``main``, ``sha-1a2b3c``).
+
+    Cached: every workload running a repository judges the same tags, and a :class:`Version` is
+    immutable, so parsing each tag once serves them all.
+    """
     if len(tag) > MAX_TAG_LENGTH:
         return None
     match = _VERSION.fullmatch(tag)

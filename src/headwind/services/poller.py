@@ -46,7 +46,7 @@ from headwind.model.selection import could_choose
 from headwind.model.workloads import ObjectKey, Workload
 
 from .catalog import TagCatalog
-from .subscriptions import Subscription, subscriptions
+from .subscriptions import Planner, Subscription
 
 log = structlog.get_logger(__name__)
 
@@ -134,6 +134,7 @@ class Poller:
         self._jitter = jitter
         self._clock = clock
         self._rng = rng
+        self._planner = Planner(interval)
         self._schedules: dict[str, _Schedule] = {}
         self._intervals: dict[str, float] = {}
         """Each planned repository's interval, as of the last round."""
@@ -174,7 +175,7 @@ class Poller:
 
     async def poll_due(self) -> RoundReport:
         """Check every repository that is due now; the caller decides when to call again."""
-        planned = subscriptions(self._workloads(), self._interval)
+        planned = self._planner.plan(self._workloads())
         self._metrics.polling_resources_filtered.inc(planned.filtered)
         now = self._clock()
         self._forget_unused(planned.by_repository)
