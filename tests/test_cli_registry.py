@@ -143,3 +143,36 @@ async def test_an_invalid_reference_exits_2() -> None:
 
     assert status == 2
     assert "invalid image reference 'Not A Reference'" in err
+
+
+async def test_an_unreachable_cluster_exits_1_with_a_message_not_a_traceback(
+    registry: RunningRegistry, tmp_path: Path
+) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "gone", "cluster": {"server": "http://127.0.0.1:1"}}],
+                "users": [{"name": "me", "user": {"token": "x"}}],
+                "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "me"}}],
+                "current-context": "gone",
+            }
+        )
+    )
+
+    status, out, err = await headwind(
+        "registry",
+        "tags",
+        f"{registry.host}/team/app",
+        "--namespace",
+        "default",
+        "--kubeconfig",
+        str(kubeconfig),
+    )
+
+    assert status == 1
+    assert out == ""
+    assert "Traceback" not in err
+    assert "pull secrets" in err

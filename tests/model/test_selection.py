@@ -462,3 +462,24 @@ def test_the_prefilter_drops_what_a_policy_can_never_choose(
     kept = could_choose(build_policy(options), current)
 
     assert not any(kept(tag) for tag in dropped)
+
+
+def test_force_takes_the_most_recent_push_and_then_settles_on_it() -> None:
+    policy = build_policy({"policy": "force"})
+    pushes = [Candidate("2.0.0", pushed=1), Candidate("1.0.0", pushed=2), Candidate("main")]
+
+    moved = select(policy, "2.0.0", pushes)
+    settled = select(policy, "1.0.0", pushes)
+
+    assert moved.target is not None and moved.target.tag == "1.0.0"
+    assert settled.target is None
+    assert "the current tag ranks highest" in {v.tag: v.reason for v in settled.verdicts}["1.0.0"]
+
+
+def test_a_catastrophically_backtracking_pattern_costs_one_tag_a_timeout_not_the_event_loop() -> None:
+    policy = build_policy({"policy": "regexp", "pattern": "^(a|aa)+$", "order": "alphabetical"})
+
+    selection = select(policy, "aa", ["a" * 60 + "-", "aaaa"])
+
+    assert selection.target == Candidate("aaaa")
+    assert "the pattern took over 50 ms on this tag" in selection.verdicts[0].reason

@@ -7,6 +7,7 @@ end-to-end path into the dispatcher is tested in ``tests/app/test_webhooks_e2e.p
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -394,3 +395,75 @@ def test_signing_matches_the_documented_github_example() -> None:
     # https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
     expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     assert sign("It's a Secret to Everybody", b"Hello, World!") == expected
+
+
+# --- bodies and headers as networks deliver them ---------------------------------------------------
+
+
+POST_JSON = b"POST /webhook/dockerhub HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+
+async def raw_request(base: str, head: bytes, *parts: bytes) -> int:
+    """Send a request byte for byte, pausing between ``parts``; the status line's code."""
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        for part in parts:
+            writer.write(part)
+            await writer.drain()
+            await asyncio.sleep(0.05)
+        status_line = await asyncio.wait_for(reader.readline(), 10)
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+async def test_a_signed_body_arriving_in_pieces_is_read_whole(serve: Serve) -> None:
+    base, intake, _ = await serve(REQUIRED)
+    body = json.dumps(DOCKERHUB).encode()
+    head = (
+        POST_JSON
+        + f"Content-Length: {len(body)}\r\nX-Hub-Signature-256: {sign(SECRET, body)}\r\n\r\n".encode()
+    )
+
+    status = await raw_request(base, head, body[:10], body[10:25], body[25:])
+
+    assert status == 202
+    assert [event.tag for event in intake.taken] == ["1.2.3"]
+
+
+async def test_a_chunked_body_in_several_chunks_is_read_whole(serve: Serve) -> None:
+    base, intake, _ = await serve()
+    body = json.dumps(DOCKERHUB).encode()
+    head = POST_JSON + b"Transfer-Encoding: chunked\r\n\r\n"
+    chunks = [f"{len(piece):x}\r\n".encode() + piece + b"\r\n" for piece in (body[:7], body[7:])] + [
+        b"0\r\n\r\n"
+    ]
+
+    assert await raw_request(base, head, *chunks) == 202
+    assert len(intake.taken) == 1
+
+
+async def test_a_token_header_that_is_not_utf8_is_refused_not_a_500(serve: Serve) -> None:
+    base, _, _ = await serve(REQUIRED)
+    body = json.dumps(DOCKERHUB).encode()
+    head = POST_JSON + b"X-Headwind-Token: \xff\xfe\r\n" + f"Content-Length: {len(body)}\r\n\r\n".encode()
+
+    assert await raw_request(base, head, body) == 401
+
+
+async def test_a_body_with_a_broken_content_encoding_is_400(serve: Serve) -> None:
+    base, _, _ = await serve()
+    body = b"this is not gzip"
+    head = POST_JSON + b"Content-Encoding: gzip\r\n" + f"Content-Length: {len(body)}\r\n\r\n".encode()
+
+    assert await raw_request(base, head, body) == 400
+
+
+async def test_a_configured_secrets_directory_requires_auth_even_before_it_is_mounted(tmp_path: Path) -> None:
+    secrets = WebhookSecrets(
+        token=None, hmac_secret=None, directory=str(tmp_path / "not-yet"), require=None, sources=PARSERS
+    )
+
+    assert secrets.current().required

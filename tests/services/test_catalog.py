@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from headwind.model.annotations import EventSource
+from headwind.services import catalog as catalog_module
 from headwind.services.catalog import MAX_PUSHED_TAGS, TagCatalog
 
 REPO = "registry.example.com/team/app"
@@ -86,3 +89,45 @@ def test_pushed_tags_are_bounded_keeping_the_newest() -> None:
     assert len(known) == MAX_PUSHED_TAGS
     assert "1.0.0" in known and f"1.0.{MAX_PUSHED_TAGS + 4}" in known
     assert "1.0.5" not in known
+
+
+def test_pushed_repositories_are_bounded_keeping_the_most_recent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_module, "MAX_PUSHED_REPOSITORIES", 3)
+    catalog = TagCatalog()
+    for name in ("a", "b", "c"):
+        catalog.record_push(f"registry.example.com/{name}", "1.0", None)
+    catalog.record_push("registry.example.com/a", "1.1", None)  # a is the most recent again
+    catalog.record_push("registry.example.com/d", "1.0", None)
+
+    known = {
+        name
+        for name in "abcd"
+        if catalog.candidates(f"registry.example.com/{name}", "x", {EventSource.WEBHOOK})
+    }
+
+    assert known == {"a", "c", "d"}
+
+
+def test_a_push_without_a_digest_keeps_the_digest_polling_found() -> None:
+    catalog = TagCatalog()
+    catalog.record_digest(REPO, "shop", "stable", D1)
+    catalog.record_push(REPO, "stable", None)
+
+    [(candidate, source)] = catalog.candidates(REPO, "shop", {EventSource.WEBHOOK, EventSource.POLLING})
+
+    assert (candidate.digest, source) == (D1, EventSource.WEBHOOK)
+
+
+def test_tags_there_at_the_first_listing_have_no_push_time_and_later_ones_do() -> None:
+    catalog = TagCatalog()
+    catalog.record_listing(REPO, "shop", ["1.0", "2.0"])
+    catalog.record_listing(REPO, "shop", ["1.0", "2.0", "0.9"])
+    catalog.record_push(REPO, "0.8", None)
+
+    pushed = {
+        c.tag: c.pushed
+        for c, _ in catalog.candidates(REPO, "shop", {EventSource.WEBHOOK, EventSource.POLLING})
+    }
+
+    assert pushed["1.0"] is None and pushed["2.0"] is None
+    assert pushed["0.9"] is not None and pushed["0.8"] is not None and pushed["0.8"] > pushed["0.9"]

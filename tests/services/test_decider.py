@@ -186,3 +186,39 @@ def test_a_webhook_fact_newer_than_a_polled_one_wins_for_both_sources() -> None:
     )
 
     assert (candidate.digest, source) == (NEW, EventSource.WEBHOOK)
+
+
+def test_the_digest_policy_on_an_untagged_image_writes_the_tag_it_follows() -> None:
+    catalog = TagCatalog()
+    catalog.record_digest("docker.io/library/nginx", "shop", "latest", OLD)
+    catalog.record_digest("docker.io/library/nginx", "shop", "latest", NEW)
+
+    first = decider(workload("nginx", policy="digest", event_source="polling"), catalog=catalog).decide(KEY)
+    [change] = first.changes
+    applied = workload(change.target, policy="digest", event_source="polling")
+    again = decider(applied, catalog=catalog).decide(KEY)
+
+    assert change.target == f"nginx:latest@{NEW}"
+    assert again.outcome == UP_TO_DATE  # it follows the tag still, and already runs its content
+
+
+def test_a_pinned_image_is_not_unpinned_when_the_new_digest_is_unknown() -> None:
+    catalog = pushed(TagCatalog(), "ghcr.io/team/app", "1.1.0")  # a push that reported no digest
+
+    decision = decider(workload(f"ghcr.io/team/app:1.0.0@{OLD}", policy="minor"), catalog=catalog).decide(KEY)
+
+    assert decision.outcome == UP_TO_DATE
+    assert "1.1.0 chosen, but its digest is not known yet" in decision.reason
+
+
+def test_force_settles_once_the_workload_runs_the_most_recent_push() -> None:
+    catalog = TagCatalog()
+    catalog.record_push("registry.example.com/app", "2.0.0", None)
+    catalog.record_push("registry.example.com/app", "1.0.0", None)  # pushed last: force takes it
+
+    first = decider(workload("registry.example.com/app:2.0.0", policy="force"), catalog=catalog).decide(KEY)
+    applied = workload(first.changes[0].target, policy="force")
+    again = decider(applied, catalog=catalog).decide(KEY)
+
+    assert first.changes[0].target == "registry.example.com/app:1.0.0"
+    assert again.outcome == UP_TO_DATE

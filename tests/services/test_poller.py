@@ -8,6 +8,7 @@ registry client, usually through the counting proxy, with credentials read by th
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
@@ -27,10 +28,12 @@ from headwind.model.credentials import Credential
 from headwind.model.workloads import CRONJOB, DAEMONSET, DEPLOYMENT, STATEFULSET, ObjectKey, Workload, project
 from headwind.services.catalog import TagCatalog
 from headwind.services.poller import Poller
+from headwind.services.subscriptions import MIN_POLLING_INTERVAL
 from tests.registry.proxy import FaultyProxy
 from tests.registry.pusher import Pusher
 from tests.registry.server import RunningRegistry
 from tests.sandbox.manifests import deployment, namespace
+from tests.waiting import eventually
 
 INTERVAL = 300.0
 _POLLING = {EventSource.POLLING}
@@ -91,18 +94,27 @@ async def registry_client() -> AsyncIterator[RegistryClient]:
 
 @pytest.fixture
 def rig(registry_client: RegistryClient) -> Callable[..., Rig]:
-    def make(*workloads: Workload, secrets: Any = None, jitter: float = 0.0, rng: float = 0.5) -> Rig:
+    def make(
+        *workloads: Workload,
+        secrets: Any = None,
+        jitter: float = 0.0,
+        rng: float = 0.5,
+        registry: Any = None,
+        accepting: Callable[[], bool] = lambda: True,
+    ) -> Rig:
         clock, catalog, metrics = Clock(), TagCatalog(), Metrics()
         listed = list(workloads)
         enqueued: list[ObjectKey] = []
 
         def enqueue(key: ObjectKey) -> bool:
+            if not accepting():
+                return False
             enqueued.append(key)
             return True
 
         poller = Poller(
             lambda: listed,
-            registry_client,
+            registry or registry_client,
             secrets or Anonymous(),
             catalog,
             enqueue,
@@ -429,3 +441,167 @@ async def test_a_failing_repository_is_counted_and_the_others_still_checked(
     # Retried at its next due time, like any other repository.
     subject.clock.now += INTERVAL
     assert (await subject.poller.poll_due()).repositories == 2
+
+
+# --- robustness (found in review) ------------------------------------------------------------------
+
+
+class Broken:
+    """The real client, except that one repository's check raises as a bug would, or hangs."""
+
+    def __init__(self, real: RegistryClient, path: str, *, hang: asyncio.Event | None = None) -> None:
+        self.real, self.path, self.hang = real, path, hang
+
+    async def tags(self, registry: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        await self._trouble(path)
+        return await self.real.tags(registry, path, *args, **kwargs)
+
+    async def manifest(self, registry: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        await self._trouble(path)
+        return await self.real.manifest(registry, path, *args, **kwargs)
+
+    async def _trouble(self, path: str) -> None:
+        if path != self.path:
+            return
+        if self.hang is not None:
+            await self.hang.wait()
+        else:
+            raise RuntimeError("a bug in the client")
+
+
+async def test_an_unexpected_error_costs_one_repository_one_interval_and_loses_nothing_else(
+    rig: Callable[..., Rig], registry_client: RegistryClient, registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/broken", "1.0.0")
+    await pusher.push_image("team/fine", "1.0.0")
+    subject = rig(
+        workload("broken", f"{registry.host}/team/broken:1.0.0", policy="minor"),
+        workload("fine", f"{registry.host}/team/fine:1.0.0", policy="minor"),
+        registry=Broken(registry_client, "team/broken"),
+    )
+
+    with capture_logs() as logs:
+        report = await subject.poller.poll_due()
+
+    assert report.errors == 1
+    assert subject.enqueued == [ObjectKey("Deployment", "shop", "fine")]
+    assert "checking a repository failed" in [entry["event"] for entry in logs]
+    assert subject.poller.next_due_in() == INTERVAL  # due again in an interval, not in a tight loop
+
+
+async def test_a_hanging_registry_holds_up_only_its_own_repositories(
+    rig: Callable[..., Rig], registry_client: RegistryClient, registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/slow", "1.0.0")
+    await pusher.push_image("team/fine", "1.0.0")
+    hang = asyncio.Event()
+    subject = rig(
+        workload("slow", f"{registry.host}/team/slow:1.0.0", policy="minor"),
+        workload("fine", f"{registry.host}/team/fine:1.0.0", policy="minor"),
+        registry=Broken(registry_client, "team/slow", hang=hang),
+    )
+    running = asyncio.create_task(subject.poller.run())
+    try:
+        await eventually(
+            lambda: ObjectKey("Deployment", "shop", "fine") in subject.enqueued, what="fine checked"
+        )
+        assert ObjectKey("Deployment", "shop", "slow") not in subject.enqueued
+        hang.set()
+        await eventually(
+            lambda: ObjectKey("Deployment", "shop", "slow") in subject.enqueued, what="slow checked"
+        )
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_cancelling_the_poller_ends_it_even_while_workloads_keep_changing(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "1.0.0")
+    subject = rig(workload("web", f"{registry.host}/team/app:1.0.0", policy="minor"))
+    running = asyncio.create_task(subject.poller.run())
+    for _ in range(20):
+        subject.poller.workloads_changed()
+        await asyncio.sleep(0.005)
+    subject.poller.workloads_changed()
+
+    running.cancel()
+
+    await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), 2)
+    assert running.cancelled()
+
+
+async def test_a_digest_change_is_seen_when_another_policy_lists_the_same_repository(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "1.0.0")
+    await pusher.push_image("team/app", "latest")
+    subject = rig(
+        workload("minor", f"{registry.host}/team/app:1.0.0", policy="minor"),
+        workload("follower", f"{registry.host}/team/app:latest", policy="digest"),
+    )
+    await subject.poller.poll_due()
+    await pusher.push_image("team/app", "latest")
+    subject.clock.now += INTERVAL
+
+    report = await subject.poller.poll_due()
+
+    assert report.digest_changes == 1
+    assert ObjectKey("Deployment", "shop", "follower") in report.enqueued
+
+
+async def test_an_untagged_image_follows_latest(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "latest")
+    subject = rig(workload("web", f"{registry.host}/team/app", policy="digest"))
+
+    report = await subject.poller.poll_due()
+
+    assert report.digest_requests == 1
+    assert subject.catalog.baseline_digest(f"{registry.host}/team/app", "shop", "latest") is not None
+
+
+async def test_a_deleted_tag_does_not_stop_the_other_digest_checks(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "latest")
+    subject = rig(
+        workload("gone", f"{registry.host}/team/app:beta", policy="digest"),
+        workload("here", f"{registry.host}/team/app:latest", policy="digest"),
+    )
+
+    report = await subject.poller.poll_due()
+
+    assert (report.errors, report.digest_requests) == (1, 1)
+    assert subject.enqueued == [ObjectKey("Deployment", "shop", "here")]
+
+
+async def test_a_polling_interval_below_the_floor_is_raised_to_it(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "1.0.0")
+    subject = rig(
+        workload("web", f"{registry.host}/team/app:1.0.0", policy="minor", polling_interval="0.001")
+    )
+    await subject.poller.poll_due()
+
+    assert subject.poller.next_due_in() == MIN_POLLING_INTERVAL
+
+
+async def test_a_workload_the_full_queue_refused_is_offered_again(
+    rig: Callable[..., Rig], registry: RunningRegistry, pusher: Pusher
+) -> None:
+    await pusher.push_image("team/app", "1.0.0")
+    accepting = False
+    subject = rig(
+        workload("web", f"{registry.host}/team/app:1.0.0", policy="minor"), accepting=lambda: accepting
+    )
+    await subject.poller.poll_due()
+    assert subject.enqueued == []
+
+    accepting = True
+    await subject.poller.poll_due()  # nothing is due; the refused key is offered anyway
+
+    assert subject.enqueued == [ObjectKey("Deployment", "shop", "web")]

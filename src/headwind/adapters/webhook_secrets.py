@@ -8,7 +8,9 @@ so the directory is looked at again at most every :data:`RECHECK_SECONDS` and re
 changed: rotating a webhook secret needs no restart.
 
 File contents are stripped of surrounding whitespace (a trailing newline from ``echo`` or an editor
-is not part of a token). A missing directory is logged once and treated as empty.
+is not part of a token). A missing directory is logged once and treated as empty -- but with
+``HEADWIND_WEBHOOK_REQUIRE_AUTH=auto`` a configured directory always requires authentication, so a
+Secret that is not mounted yet closes the endpoints rather than opening them.
 """
 
 from __future__ import annotations
@@ -65,8 +67,15 @@ class WebhookSecrets:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError:
             return ()
-        # Kubernetes swaps a ..data symlink; its target's mtime changes with every update.
-        return tuple((entry.name, entry.stat().st_mtime) for entry in entries)
+        # Kubernetes swaps a ..data symlink; its target's mtime changes with every update. An
+        # entry may vanish between listing and stat while it does.
+        stamp = []
+        for entry in entries:
+            try:
+                stamp.append((entry.name, entry.stat().st_mtime))
+            except OSError:
+                stamp.append((entry.name, -1.0))
+        return tuple(stamp)
 
     def _read(self, directory: Path) -> dict[str, str]:
         if not directory.is_dir():
@@ -95,5 +104,8 @@ class WebhookSecrets:
             for source in self._sources
         }
         auth = WebhookAuth(shared, per_source)
-        required = auth.configured if self._require is None else self._require
+        # A configured directory means credentials are intended: a Secret not mounted yet, or keys
+        # renamed, must not open the endpoints.
+        intended = auth.configured or self._directory is not None
+        required = intended if self._require is None else self._require
         return WebhookAuth(shared, per_source, required)

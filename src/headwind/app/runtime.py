@@ -185,7 +185,8 @@ class Operator:
         """This replica's pod, labelled while it leads (adapters/kube/pods.py); None outside a pod."""
         self._acting = False
         self._stopping = False
-        self._pod_labelled = False
+        self._pod_label: bool | None = None
+        """Whether this replica's pod carries the leader label, as far as we know (None: unknown)."""
         for informer in self.informers.values():
             informer.add_handler(self._on_change)
         if self.poller is not None:
@@ -224,7 +225,7 @@ class Operator:
         try:
             if self._acting:
                 log.info("acting as leader", identity=self.identity)
-                await self._mark_pod(leading=True)
+                await self._sync_pod_label()
                 for informer in self.informers.values():
                     for key in informer.keys():  # noqa: SIM118 (an Informer, not a dict)
                         self.dispatcher.enqueue(key)
@@ -238,12 +239,26 @@ class Operator:
                     await asyncio.gather(polling, return_exceptions=True)
         finally:
             self._acting = False
-            if self._pod_labelled:
-                await self._mark_pod(leading=False)
+            await self._sync_pod_label()
 
-    async def _mark_pod(self, *, leading: bool) -> None:
-        if self.pod is not None and await mark_leader(self.api, *self.pod, leading):
-            self._pod_labelled = leading
+    async def _sync_pod_label(self) -> None:
+        """Make the pod's leader label say whether this replica acts (see adapters/kube/pods.py).
+
+        Unknown until a PATCH succeeds: one that fails or is cancelled midway is tried again by
+        :meth:`_keep_pod_label`, so a replica that lost the Lease while the API was unreachable does
+        not keep receiving webhooks.
+        """
+        desired = self._acting
+        if self.pod is None or self._pod_label is desired:
+            return
+        self._pod_label = None
+        if await mark_leader(self.api, *self.pod, desired):
+            self._pod_label = desired
+
+    async def _keep_pod_label(self) -> None:
+        while True:
+            await self._sync_pod_label()
+            await asyncio.sleep(self.settings.lease_retry_period)
 
     async def start(self) -> None:
         """Serve, start the informers, and compete for leadership (or act at once without it)."""
@@ -252,10 +267,12 @@ class Operator:
                 "webhooks accept unauthenticated requests: set HEADWIND_WEBHOOK_TOKEN or "
                 "HEADWIND_WEBHOOK_HMAC_SECRET (or a secrets directory) to require them"
             )
-        await self._mark_pod(leading=False)  # a restarted container may find its pod still labelled
+        await self._sync_pod_label()  # a restarted container may find its pod still labelled
         await self.servers.start()
         for kind, informer in self.informers.items():
             self.supervisor.start(f"informer:{kind}", informer.run)
+        if self.pod is not None:
+            self.supervisor.start("pod-label", self._keep_pod_label)
         if self.elector is not None:
             elector = self.elector
             self.supervisor.start("leader-election", lambda: elector.run(self._lead))
@@ -275,9 +292,8 @@ class Operator:
         """
         self._stopping = True
         self._acting = False
+        await self._sync_pod_label()  # first: deliveries go elsewhere while the queue drains
         drained = await self.dispatcher.shutdown(self.settings.shutdown_grace)
-        if self._pod_labelled:  # here, not only in _lead: stopping the tasks would cancel it midway
-            await self._mark_pod(leading=False)
         await self.supervisor.stop_all()
         await self.servers.stop()
         await self.registry.close()

@@ -109,6 +109,8 @@ async def credential_of(access: Access) -> Credential | None:
     """The credential the operator would use for ``access``; anonymous without a namespace."""
     if access.namespace is None:
         return None
+    import aiohttp
+
     from headwind.adapters.kube.client import ApiError, KubeConnectError, connect
     from headwind.adapters.kube.pullsecrets import PullSecrets
 
@@ -123,7 +125,7 @@ async def credential_of(access: Access) -> Credential | None:
             secret_names=access.pull_secrets,
             service_account=access.service_account,
         )
-    except ApiError as error:
+    except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as error:
         raise CommandError(f"cannot read pull secrets in namespace {access.namespace}: {error}") from None
     finally:
         await api.close()
@@ -134,6 +136,10 @@ def with_registry(command: str, work: Callable[[RegistryClient], Awaitable[T]]) 
     settings = settings_or_none(command)
     if settings is None:
         return 2
+    from headwind.app.logging import configure_logging
+
+    # Warnings (a truncated tag list, retries) go to stderr, never into the answer on stdout.
+    configure_logging("warning", "console", sys.stderr)
     from headwind.adapters.metrics import Metrics
     from headwind.adapters.registry.client import RegistryClient
     from headwind.adapters.registry.errors import RegistryError

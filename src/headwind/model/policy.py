@@ -10,14 +10,22 @@ Headwind's policy values keep their names (``none``, ``patch``, ``minor``, ``maj
 ``glob``, ``force``), case-insensitively, with corrected meanings; ``semver``, ``regexp`` and
 ``digest`` come from Flux and Argo CD Image Updater. Options a policy does not use are ignored rather
 than rejected, so a Headwind workload with a leftover ``headwind.sh/pattern`` keeps working.
+
+Regular expressions come from annotations, which anyone allowed to edit a Deployment writes, and run
+against every tag on the operator's event loop. They are compiled with the ``regex`` module rather
+than ``re`` for one reason: its matching takes a timeout (:data:`PATTERN_TIMEOUT`), so a pattern
+that backtracks catastrophically (``^(a|aa)+$``) costs one tag 50 ms and a stated reason, instead
+of stalling lease renewal, webhooks and probes for hours. The syntax is ``re``'s (and Go RE2's,
+which Flux users write), named groups included.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
+
+import regex
 
 from headwind.model.ranges import InvalidRange, VersionRange, parse_range
 
@@ -53,6 +61,15 @@ class Order(Enum):
     ALPHABETICAL = "alphabetical"
 
 
+PATTERN_TIMEOUT = 0.05
+"""Seconds a ``regexp`` pattern may spend on one tag; a slower match counts as no match, with a reason."""
+
+
+def search_tag(pattern: regex.Pattern[str], tag: str) -> regex.Match[str] | None:
+    """``pattern.search(tag)`` within :data:`PATTERN_TIMEOUT`; raises :class:`TimeoutError` when slower."""
+    return pattern.search(tag, timeout=PATTERN_TIMEOUT)
+
+
 VERSION_BUCKETS = {PolicyKind.PATCH: 2, PolicyKind.MINOR: 1, PolicyKind.MAJOR: 0, PolicyKind.ALL: 0}
 """For the bucket policies: how many leading core numbers must stay as they are."""
 
@@ -75,7 +92,7 @@ class Policy:
     kind: PolicyKind = PolicyKind.NONE
     pattern: str = ""
     """The glob (``glob``) or regular expression (``regexp``); empty for other kinds."""
-    regexp: re.Pattern[str] | None = None
+    regexp: regex.Pattern[str] | None = None
     extract: str | int | None = None
     """The ``regexp`` capture group whose value is ordered: a name or a number; None for the whole tag."""
     order: Order = Order.SEMVER
@@ -180,8 +197,8 @@ def _regexp_policy(policy: Policy, values: Mapping[str, str], complain: Callable
         complain("pattern", "the regexp policy needs a regular expression such as '^main-(?P<ts>[0-9]+)$'")
         return replace(policy, order=order)
     try:
-        compiled = re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as error:
+        compiled = regex.compile(pattern)
+    except (regex.error, OverflowError, RecursionError, ValueError) as error:
         complain("pattern", f"not a valid regular expression: {error}")
         return replace(policy, pattern=pattern, order=order)
     extract = _extract_group(
@@ -190,7 +207,9 @@ def _regexp_policy(policy: Policy, values: Mapping[str, str], complain: Callable
     return replace(policy, pattern=pattern, regexp=compiled, extract=extract, order=order)
 
 
-def _extract_group(text: str, compiled: re.Pattern[str], complain: Callable[[str], None]) -> str | int | None:
+def _extract_group(
+    text: str, compiled: regex.Pattern[str], complain: Callable[[str], None]
+) -> str | int | None:
     """The capture group named by ``text``: ``ts``, ``$ts``, ``${ts}`` (Flux's spelling) or a number."""
     name = text.strip()
     if name.startswith("${") and name.endswith("}"):

@@ -22,11 +22,11 @@ Every verdict's reason is a phrase a user reads in ``headwind policy test`` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
 
-from headwind.model.policy import VERSION_BUCKETS, Order, Policy, PolicyKind
+from headwind.model.policy import PATTERN_TIMEOUT, VERSION_BUCKETS, Order, Policy, PolicyKind, search_tag
 from headwind.model.versions import Bump, Version, parse_version, why_not_a_version
 
 
@@ -36,6 +36,11 @@ class Candidate:
 
     tag: str
     digest: str | None = None
+    pushed: int | None = field(default=None, compare=False)
+    """When the tag was seen pushed, in the catalog's sequence (higher is later); None if unknown.
+
+    Only ``force`` reads it: "the tag just pushed" is the one it takes, even below the current tag.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +90,17 @@ def select(
     if not ranked:
         return Selection(None, tuple(Verdict(tag, False, str(judged[tag])) for tag in unique))
     winner = max(ranked, key=lambda tag: (ranked[tag], _spelled_like(tag, current_tag), tag))
+    settled = policy.kind is PolicyKind.FORCE and winner == current_tag
     verdicts = []
     for tag, judgement in judged.items():
         if tag == winner:
-            verdicts.append(Verdict(tag, True, _chosen_reason(policy, current, unique[tag])))
+            reason = _SETTLED if settled else _chosen_reason(policy, current, unique[tag])
+            verdicts.append(Verdict(tag, not settled, reason))
         elif isinstance(judgement, tuple):
             verdicts.append(Verdict(tag, False, f"acceptable, but {winner} ranks higher"))
         else:
             verdicts.append(Verdict(tag, False, judgement))
-    return Selection(unique[winner], tuple(verdicts))
+    return Selection(None if settled else unique[winner], tuple(verdicts))
 
 
 def could_choose(policy: Policy, current_tag: str | None) -> Callable[[str], bool]:
@@ -116,7 +123,10 @@ def could_choose(policy: Policy, current_tag: str | None) -> Callable[[str], boo
         if kind is PolicyKind.GLOB:
             return fnmatchcase(tag, policy.pattern)
         if kind is PolicyKind.REGEXP:
-            return policy.regexp is not None and policy.regexp.search(tag) is not None
+            try:
+                return policy.regexp is not None and search_tag(policy.regexp, tag) is not None
+            except TimeoutError:
+                return True  # kept, so that select() can say why it is refused
         return parse_version(tag) is not None
 
     return kept
@@ -212,11 +222,14 @@ def _judge_ordered_by_version(
 
 
 def _judge_force(policy: Policy, current: _Current, candidate: Candidate) -> Judgement:
-    """Any other tag; versions rank above other tags, which rank by their text."""
-    if candidate.tag == current.tag:
-        return "the current tag (force moves to other tags; the digest policy follows a tag's content)"
+    """The most recently pushed tag, else the highest: versions above other tags, others by text.
+
+    The current tag is ranked too, so that once a workload runs the newest push, force settles
+    instead of moving to the next best tag and back.
+    """
+    pushed = -1 if candidate.pushed is None else candidate.pushed
     version = parse_version(candidate.tag)
-    return (1, version.key) if version is not None else (0, candidate.tag)
+    return (pushed, 1, version.key, "") if version is not None else (pushed, 0, (), candidate.tag)
 
 
 def _judge_digest(policy: Policy, current: _Current, candidate: Candidate) -> Judgement:
@@ -233,13 +246,19 @@ def _judge_digest(policy: Policy, current: _Current, candidate: Candidate) -> Ju
 
 def _judge_regexp(policy: Policy, current: _Current, candidate: Candidate) -> Judgement:
     """Matching tags ranked by ``order``; above the current tag's value when it has one."""
-    value = _extracted(policy, candidate.tag)
+    try:
+        value = _extracted(policy, candidate.tag)
+    except TimeoutError:
+        return _PATTERN_TOO_SLOW
     if value is None:
         return f"does not match pattern {policy.pattern!r}"
     rank = _order_rank(policy.order, value)
     if isinstance(rank, str):
         return rank
-    current_value = _extracted(policy, current.tag) if current.tag is not None else None
+    try:
+        current_value = _extracted(policy, current.tag) if current.tag is not None else None
+    except TimeoutError:
+        current_value = None
     current_rank = _order_rank(policy.order, current_value) if current_value is not None else None
     if policy.order is Order.SEMVER and not _prerelease_allowed(policy, current_value, value):
         return _PRERELEASE_REFUSED
@@ -249,8 +268,9 @@ def _judge_regexp(policy: Policy, current: _Current, candidate: Candidate) -> Ju
 
 
 def _extracted(policy: Policy, tag: str) -> str | None:
+    """The value ``order`` ranks: the tag, or its ``extract`` group; None when the pattern misses."""
     assert policy.regexp is not None, "build_policy compiles every regexp policy's pattern"
-    match = policy.regexp.search(tag)
+    match = search_tag(policy.regexp, tag)
     if match is None:
         return None
     if policy.extract is None:
@@ -283,6 +303,10 @@ def _prerelease_allowed(policy: Policy, current_value: str | None, value: str) -
 
 # --- the shared version rules -----------------------------------------------------------------------
 
+_PATTERN_TOO_SLOW = (
+    f"the pattern took over {PATTERN_TIMEOUT * 1000:g} ms on this tag (it backtracks badly); simplify it"
+)
+_SETTLED = "the current tag ranks highest: force moves only to a tag pushed after it"
 _PRERELEASE_REFUSED = 'a pre-release; set headwind.sh/prerelease: "true" to allow pre-releases'
 
 
@@ -331,7 +355,7 @@ def _chosen_reason(policy: Policy, current: _Current, candidate: Candidate) -> s
             return f"pins the tag to {candidate.digest} (the running digest is not known)"
         return f"new content for the tag: {current.digest} -> {candidate.digest}"
     if policy.kind is PolicyKind.FORCE:
-        return "force takes the highest other tag, even below the current one"
+        return "force takes the most recently pushed tag (else the highest), even below the current one"
     if policy.kind is PolicyKind.REGEXP:
         return f"the highest in {policy.order.value} order among the tags matching the pattern"
     if current.version is None:

@@ -84,8 +84,17 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _raw(text: str) -> bytes:
+    """``text`` as the bytes it came from: aiohttp decodes header bytes that are not UTF-8 as
+    surrogate escapes, which plain ``encode()`` refuses (a 500, before authentication)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _token_matches(token: str, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
-    expected = token.encode()
+    expected = _raw(token)
     offered = [headers.get(name) for name in _TOKEN_HEADERS]
     authorization = headers.get("authorization")
     if authorization is not None:
@@ -93,12 +102,12 @@ def _token_matches(token: str, headers: Mapping[str, str], query: Mapping[str, s
         offered += [authorization, rest] if scheme.lower() in ("bearer", "token") else [authorization]
     offered.append(query.get("token"))
     # Compare against every place, always: how many were tried must not depend on which matched.
-    results = [hmac.compare_digest(value.encode(), expected) for value in offered if value is not None]
+    results = [hmac.compare_digest(_raw(value), expected) for value in offered if value is not None]
     return any(results)
 
 
 def _signature_matches(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
-    key = secret.encode()
+    key = _raw(secret)
     sha256 = hmac.new(key, body, hashlib.sha256).hexdigest()
     sha1 = hmac.new(key, body, hashlib.sha1).hexdigest()
     offered: list[tuple[str, str]] = [
@@ -110,7 +119,7 @@ def _signature_matches(secret: str, headers: Mapping[str, str], body: bytes) -> 
         offered.append((nexus.strip().lower(), sha1))
     if (jfrog := headers.get("x-jfrog-event-auth")) is not None:
         offered.append((jfrog.strip().lower(), sha256))
-    results = [hmac.compare_digest(given.encode(), wanted.encode()) for given, wanted in offered]
+    results = [hmac.compare_digest(_raw(given), wanted.encode()) for given, wanted in offered]
     return any(results)
 
 

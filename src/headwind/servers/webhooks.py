@@ -6,7 +6,8 @@ Each request goes through the same steps, and each step has its own answer:
    distribution's ``application/vnd.docker.distribution.events.v1+json``), or none at all; GitHub's
    form encoding (``payload=<json>``) on ``/webhook/ghcr``. Anything else: ``415``.
 2. **Size** -- over ``HEADWIND_WEBHOOK_MAX_BODY`` (1 MiB): ``413``, decided from
-   ``Content-Length`` when given and never reading more than the limit.
+   ``Content-Length`` when given and never reading more than the limit; a body that does not
+   arrive within 30 s is ``408``, one that cannot be read (a broken encoding) ``400``.
 3. **Authenticity** (:mod:`headwind.model.webhook_auth`) -- ``401``; the reason is logged, not sent.
 4. **JSON** -- not UTF-8, not JSON, nested beyond reason: ``400`` saying so.
 5. **Format** (:mod:`headwind.model.webhooks`) -- a push that cannot be read: ``400`` naming the field.
@@ -22,11 +23,13 @@ Success is ``202 {"accepted": <events>, "workloads": <queued>}``. Every answer i
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+import aiohttp
 import structlog
 from aiohttp import web
 
@@ -40,6 +43,10 @@ from headwind.services.intake import Refused, Taken
 log = structlog.get_logger(__name__)
 
 _FORM = "application/x-www-form-urlencoded"
+BODY_TIMEOUT = 30.0
+"""Seconds a sender may take to deliver its body; a slower one is answered 408."""
+LOGGED_EVENTS = 10
+"""Events named in the log line of one delivery; the rest are counted."""
 
 
 class Intake(Protocol):
@@ -140,13 +147,25 @@ class _Handler:
         raise _Rejection(415, "content-type", f"unsupported content type {kind!r}; send application/json")
 
     async def _body(self, request: web.Request) -> bytes:
+        """The whole body, however it arrives (segments, chunks), never more than the limit."""
         too_large = _Rejection(413, "too-large", f"the body is larger than {self._max_body} bytes")
         if request.content_length is not None and request.content_length > self._max_body:
             raise too_large
-        body = await request.content.read(self._max_body + 1)
-        if len(body) > self._max_body:
-            raise too_large
-        return body
+        parts: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(BODY_TIMEOUT):
+                while chunk := await request.content.read(self._max_body + 1 - size):
+                    parts.append(chunk)
+                    size += len(chunk)
+                    if size > self._max_body:
+                        raise too_large
+        except TimeoutError:
+            raise _Rejection(408, "timeout", f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
+        except (web.RequestPayloadError, web.HTTPException, aiohttp.ClientError, ConnectionError) as error:
+            # A body that cannot be read: a broken Content-Encoding, a connection lost midway.
+            raise _Rejection(400, "unreadable", f"the body could not be read: {error}") from None
+        return b"".join(parts)
 
     def _decode(self, body: bytes, content_type: str) -> Any:
         try:

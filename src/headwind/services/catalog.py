@@ -31,6 +31,9 @@ from headwind.model.selection import Candidate
 
 MAX_PUSHED_TAGS = 1000
 """Pushed tags remembered per repository, newest kept: webhooks never list, so this bounds memory."""
+MAX_PUSHED_REPOSITORIES = 10_000
+"""Repositories whose pushes are remembered, the most recently pushed kept: a sender (or an
+unauthenticated stranger) naming endless repositories cannot grow memory without bound."""
 
 
 @dataclass
@@ -38,11 +41,18 @@ class _Seen:
     digest: str | None
     order: int
     """When it was recorded, in the catalog's own sequence: later facts win ties between sources."""
+    pushed: int | None = None
+    """When the tag was seen appearing (a push, or a listing after the first); None when it was
+    already there at the first listing, so its push time is unknown. The ``force`` policy reads it."""
 
 
 @dataclass
 class _Polled:
     tags: dict[str, _Seen] = field(default_factory=dict)
+    """The last listing (filtered by the policies): replaced whole by each listing."""
+    digests: dict[str, _Seen] = field(default_factory=dict)
+    """The digests checked for the ``digest`` policy, per tag: kept apart from the listing, which
+    another policy's filter may leave the tag out of."""
     baselines: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,11 +71,12 @@ class TagCatalog:
 
         The first listing of a repository returns every tag: to this process they are all news.
         """
+        first = (repository, namespace) not in self._polled
         polled = self._polled.setdefault((repository, namespace), _Polled())
         listed = dict.fromkeys(tags)
         new = {tag for tag in listed if tag not in polled.tags}
         polled.tags = {
-            tag: polled.tags[tag] if tag in polled.tags else _Seen(None, next(self._sequence))
+            tag: polled.tags[tag] if tag in polled.tags else self._seen(None, already_there=first)
             for tag in listed
         }
         return new
@@ -73,12 +84,12 @@ class TagCatalog:
     def record_digest(self, repository: str, namespace: str, tag: str, digest: str) -> bool:
         """Note the digest a tag points at; return whether it differs from the one last seen."""
         polled = self._polled.setdefault((repository, namespace), _Polled())
-        seen = polled.tags.get(tag)
-        changed = seen is not None and seen.digest is not None and seen.digest != digest
-        if seen is None or seen.digest != digest:
-            polled.tags[tag] = _Seen(digest, next(self._sequence))
+        seen = polled.digests.get(tag)
+        if seen is not None and seen.digest == digest:
+            return False
+        polled.digests[tag] = _Seen(digest, next(self._sequence))
         polled.baselines.setdefault(tag, digest)
-        return changed
+        return seen is not None
 
     def baseline_digest(self, repository: str, namespace: str, tag: str) -> str | None:
         """The first digest polling saw for ``tag``: what an unpinned workload was taken to run."""
@@ -94,9 +105,12 @@ class TagCatalog:
 
     def record_push(self, repository: str, tag: str, digest: str | None) -> None:
         """Note that ``tag`` was pushed (pointing at ``digest`` when the source said)."""
-        pushed = self._pushed.setdefault(repository, {})
+        pushed = self._pushed.pop(repository, {})
+        self._pushed[repository] = pushed  # the most recently pushed repository is kept longest
+        while len(self._pushed) > MAX_PUSHED_REPOSITORIES:
+            del self._pushed[next(iter(self._pushed))]
         pushed.pop(tag, None)
-        pushed[tag] = _Seen(digest, next(self._sequence))
+        pushed[tag] = self._seen(digest, already_there=False)
         while len(pushed) > MAX_PUSHED_TAGS:
             del pushed[next(iter(pushed))]
 
@@ -109,9 +123,19 @@ class TagCatalog:
         found: dict[str, tuple[_Seen, EventSource]] = {}
         if EventSource.POLLING in sources and (polled := self._polled.get((repository, namespace))):
             found.update((tag, (seen, EventSource.POLLING)) for tag, seen in polled.tags.items())
+            for tag, checked in polled.digests.items():
+                listed = polled.tags.get(tag)
+                pushed = listed.pushed if listed else None
+                found[tag] = (_Seen(checked.digest, checked.order, pushed), EventSource.POLLING)
         if EventSource.WEBHOOK in sources:
             for tag, seen in self._pushed.get(repository, {}).items():
                 known = found.get(tag)
                 if known is None or seen.order > known[0].order:
-                    found[tag] = (seen, EventSource.WEBHOOK)
-        return [(Candidate(tag, seen.digest), source) for tag, (seen, source) in found.items()]
+                    # A push that did not say its digest does not hide the digest polling knows.
+                    digest = seen.digest or (known[0].digest if known else None)
+                    found[tag] = (_Seen(digest, seen.order, seen.pushed), EventSource.WEBHOOK)
+        return [(Candidate(tag, seen.digest, seen.pushed), source) for tag, (seen, source) in found.items()]
+
+    def _seen(self, digest: str | None, already_there: bool) -> _Seen:
+        order = next(self._sequence)
+        return _Seen(digest, order, None if already_there else order)

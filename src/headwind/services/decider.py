@@ -122,6 +122,14 @@ class WorkloadDecider:
         target = selection.target
         if target is None:
             return _Verdict(None, f"{container.name}: {ref} is the newest {policy.kind.value} allows")
+        if ref.pinned and target.digest is None:
+            # Moving a pinned image to a bare tag would silently unpin it; wait for the digest
+            # (polling reads it; so do webhooks of registries that report digests).
+            return _Verdict(
+                None,
+                f"{container.name}: {target.tag} chosen, but its digest is not known yet and {ref} is "
+                "pinned by digest; it stays pinned until the digest is known",
+            )
         source = next(source for candidate, source in known if candidate.tag == target.tag)
         change = ContainerChange(
             container.name,
@@ -146,7 +154,12 @@ class WorkloadDecider:
 
 
 def _rewritten(ref: ImageRef, policy: Policy, target: Candidate) -> str:
-    """The new image, spelled like the old: pinned when the digest policy chose or the old was pinned."""
+    """The new image, spelled like the old: pinned when the digest policy chose or the old was pinned.
+
+    The digest policy keeps the tag it follows in the reference, writing the implicit ``latest``
+    out (``nginx`` becomes ``nginx:latest@sha256:...``): without it, the next decision would find no
+    tag to follow.
+    """
     if policy.kind is PolicyKind.DIGEST and target.digest:
-        return ref.with_digest(target.digest)
+        return ref.with_tag(target.tag, target.digest)
     return ref.with_tag(target.tag, target.digest if ref.pinned else None)

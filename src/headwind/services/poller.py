@@ -9,17 +9,14 @@ token cache per image, and re-emitted the same event on alternate cycles. Here:
   whatever the global interval, and a fresh random factor per check keeps thousands of repositories
   from being checked in lock-step. A repository seen for the first time is due at once (spread
   over the jitter window). The loop sleeps until the next due time, or until a workload changes.
-* **One request per repository and credential.** Every container running a repository shares its
-  check. Credentials come from each workload's pull secrets (:class:`PullSecretsSource`), so the
-  check is split only where namespaces' credentials differ; what one credential revealed is
-  recorded for the namespaces that used it, never for others.
-* **Only what is needed.** The tag list is read when a container's policy compares tags, keeping
-  only the tags some policy there could choose (:func:`~headwind.model.selection.could_choose`);
-  the manifest digest of a container's current tag is read only for the ``digest`` policy.
+* **Independent checks.** Each due repository is checked in its own task
+  (:class:`~headwind.services.repository_check.RepositoryChecker`), at most
+  :data:`MAX_REPOSITORIES_IN_FLIGHT` at once, and never twice at the same time: a registry that
+  hangs or throttles delays its own repositories, not everyone's. A check that fails, even
+  unexpectedly, is counted and logged, and its repository is due again one interval later.
 * **Change, not repetition.** Results go into the :class:`~headwind.services.catalog.TagCatalog`;
   the workloads are queued for the dispatcher only when their repository shows new tags or their
-  tag new content. A failed check is counted, logged with the registry and repository, and
-  retried at the next due time.
+  tag new content. A workload the dispatcher's full queue refused is queued again next round.
 
 The poller runs only on the leader, beside the dispatcher's workers.
 """
@@ -30,75 +27,28 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import structlog
 
 from headwind.adapters.metrics import Metrics
-from headwind.adapters.registry.client import ManifestInfo, TagList
-from headwind.adapters.registry.errors import RegistryError
-from headwind.model.credentials import Credential
-from headwind.model.policy import PolicyKind
-from headwind.model.selection import could_choose
 from headwind.model.workloads import ObjectKey, Workload
 
 from .catalog import TagCatalog
+from .repository_check import CheckReport, PullSecretsSource, Registry, RepositoryChecker
 from .subscriptions import Planner, Subscription
 
 log = structlog.get_logger(__name__)
 
 MIN_ROUND_GAP = 0.05
-"""Seconds between rounds at least, so a burst of workload changes does not spin the loop."""
+"""Seconds between the starts of two rounds at least, so a burst of workload changes cannot spin."""
 
 MAX_REPOSITORIES_IN_FLIGHT = 32
 """Repositories checked at once; the registry client's own per-registry limits apply beneath."""
 
-
-class Registry(Protocol):
-    """What the poller needs of the registry client."""
-
-    async def tags(
-        self,
-        registry: str,
-        path: str,
-        credential: Credential | None,
-        *,
-        keep: Callable[[str], bool] | None = None,
-    ) -> TagList: ...
-
-    async def manifest(
-        self,
-        registry: str,
-        path: str,
-        reference: str,
-        credential: Credential | None,
-        *,
-        platforms: bool = False,
-    ) -> ManifestInfo: ...
-
-
-class PullSecretsSource(Protocol):
-    """Where a workload's registry credentials come from (its pull secrets, then its ServiceAccount's)."""
-
-    async def credential(
-        self, namespace: str, registry: str, *, secret_names: Sequence[str], service_account: str
-    ) -> Credential | None: ...
-
-
-@dataclass
-class RoundReport:
-    """What one round did; for logs and tests."""
-
-    repositories: int = 0
-    tag_requests: int = 0
-    digest_requests: int = 0
-    new_tags: int = 0
-    digest_changes: int = 0
-    errors: int = 0
-    enqueued: set[ObjectKey] = field(default_factory=set)
+RoundReport = CheckReport
+"""What one round did (the sum of its checks)."""
 
 
 @dataclass
@@ -125,8 +75,7 @@ class Poller:
         rng: Callable[[], float] = random.random,
     ) -> None:
         self._workloads = workloads
-        self._registry = registry
-        self._secrets = secrets
+        self._checker = RepositoryChecker(registry, secrets, catalog, metrics)
         self._catalog = catalog
         self._enqueue = enqueue
         self._metrics = metrics
@@ -138,31 +87,39 @@ class Poller:
         self._schedules: dict[str, _Schedule] = {}
         self._intervals: dict[str, float] = {}
         """Each planned repository's interval, as of the last round."""
+        self._in_flight: dict[str, asyncio.Task[CheckReport]] = {}
+        self._limit = asyncio.Semaphore(MAX_REPOSITORIES_IN_FLIGHT)
+        self._unqueued: set[ObjectKey] = set()
+        """Keys the dispatcher's queue refused; offered again every round until taken."""
         self._changed = asyncio.Event()
 
     def workloads_changed(self, *_: object) -> None:
         """Informer handler: re-plan now (a new workload may make a repository due at once)."""
         self._changed.set()
 
-    async def run(self, sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
-        """Poll forever: a round for whatever is due, then wait for the next due time or a change.
+    async def run(self) -> None:
+        """Poll forever: start the checks that are due, then wait for the next due time or a change."""
+        try:
+            while True:
+                started = self._clock()
+                self._changed.clear()
+                self._start_due()
+                await self._wait(self.next_due_in())
+                # However often workloads change, rounds start at most every MIN_ROUND_GAP.
+                await asyncio.sleep(max(0.0, MIN_ROUND_GAP - (self._clock() - started)))
+        finally:
+            checks = list(self._in_flight.values())
+            for task in checks:
+                task.cancel()
+            await asyncio.gather(*checks, return_exceptions=True)
 
-        A round that fails unexpectedly (a bug, since registry and API errors are handled per
-        repository) is logged with its traceback and counted; the next round runs as planned.
-        """
-        while True:
-            self._changed.clear()
-            try:
-                await self.poll_due()
-            except Exception:
-                self._metrics.polling_errors.inc()
-                log.exception("polling round failed")
-            delay = max(self.next_due_in(), MIN_ROUND_GAP)
-            if sleep is not None:
-                await sleep(delay)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=delay)
+    async def poll_due(self) -> RoundReport:
+        """Start every check that is due and wait for them: one round, as :meth:`run` does it."""
+        started = self._start_due()
+        report = RoundReport()
+        for check in await asyncio.gather(*started):
+            report.add(check)
+        return report
 
     def next_due_in(self) -> float:
         """Seconds until the next repository is due, as planned by the last round (at most one interval)."""
@@ -170,40 +127,63 @@ class Poller:
         due = [
             self._due(self._schedules[repository], interval)
             for repository, interval in self._intervals.items()
+            if repository not in self._in_flight
         ]
         return max(0.0, min(due, default=now + self._interval) - now)
 
-    async def poll_due(self) -> RoundReport:
-        """Check every repository that is due now; the caller decides when to call again."""
+    async def _wait(self, delay: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the cancellation that
+        # ends leadership when the event is set at the same moment.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._changed.wait()
+
+    # -- rounds ----------------------------------------------------------------------------------
+
+    def _start_due(self) -> list[asyncio.Task[CheckReport]]:
+        """Plan from the caches and start a task for each due repository not being checked already."""
+        self._offer(set(self._unqueued))
         planned = self._planner.plan(self._workloads())
         self._metrics.polling_resources_filtered.inc(planned.filtered)
-        now = self._clock()
         self._forget_unused(planned.by_repository)
         self._intervals = {
             repository: _interval_of(subs) for repository, subs in planned.by_repository.items()
         }
-        due = {
-            repository: subs
-            for repository, subs in planned.by_repository.items()
-            if now >= self._due(self._schedule(repository, subs, now), _interval_of(subs))
-        }
-        report = RoundReport(repositories=len(due))
-        if not due:
-            return report
-        self._metrics.polling_cycles.inc()
-        limit = asyncio.Semaphore(MAX_REPOSITORIES_IN_FLIGHT)
+        now = self._clock()
+        started = []
+        for repository, subs in planned.by_repository.items():
+            schedule = self._schedule(repository, subs, now)
+            if repository not in self._in_flight and now >= self._due(schedule, _interval_of(subs)):
+                task = asyncio.create_task(self._check(repository, subs), name=f"poll:{repository}")
+                self._in_flight[repository] = task
+                started.append(task)
+        if started:
+            self._metrics.polling_cycles.inc()
+            log.info("polling round", repositories=len(started), in_flight=len(self._in_flight))
+        return started
 
-        async def check(repository: str, subs: list[Subscription]) -> None:
-            async with limit:
-                await self._check_repository(repository, subs, report)
+    async def _check(self, repository: str, subs: list[Subscription]) -> CheckReport:
+        report = CheckReport(repositories=1)
+        try:
+            async with self._limit:
+                report = await self._checker.check(repository, subs)
+        except Exception:
+            report.errors += 1
+            self._metrics.polling_errors.inc()
+            log.exception("checking a repository failed", repository=repository)
+        finally:
             self._schedules[repository] = _Schedule(self._clock(), self._factor())
-
-        await asyncio.gather(*(check(repository, subs) for repository, subs in due.items()))
-        for key in report.enqueued:
-            self._enqueue(key)
-        counts = {name: value for name, value in vars(report).items() if name != "enqueued"}
-        log.info("polling round", **counts, enqueued=len(report.enqueued))
+            self._in_flight.pop(repository, None)
+        self._offer(report.enqueued)
+        self._changed.set()  # re-plan: the next due time has moved
         return report
+
+    def _offer(self, keys: set[ObjectKey]) -> None:
+        for key in keys:
+            if self._enqueue(key):
+                self._unqueued.discard(key)
+            else:
+                self._unqueued.add(key)
 
     # -- scheduling ------------------------------------------------------------------------------
 
@@ -222,96 +202,11 @@ class Poller:
         return 1.0 + self._jitter * (2.0 * self._rng() - 1.0)
 
     def _forget_unused(self, planned: dict[str, list[Subscription]]) -> None:
-        for repository in self._schedules.keys() - planned.keys():
+        for repository in self._schedules.keys() - planned.keys() - self._in_flight.keys():
             del self._schedules[repository]
         self._catalog.retain(
             {(repository, sub.namespace) for repository, subs in planned.items() for sub in subs}
         )
-
-    # -- checking one repository -----------------------------------------------------------------
-
-    async def _check_repository(self, repository: str, subs: list[Subscription], report: RoundReport) -> None:
-        """One tag list (and the digests the ``digest`` policy needs) per distinct credential."""
-        for credential, group in (await self._by_credential(repository, subs, report)).items():
-            try:
-                await self._check_with(repository, group, credential[1], report)
-            except RegistryError as error:
-                report.errors += 1
-                self._metrics.polling_errors.inc()
-                log.warning(
-                    "polling failed",
-                    repository=repository,
-                    registry=error.registry,
-                    reason=error.reason,
-                    error=str(error),
-                    namespaces=sorted({sub.namespace for sub in group}),
-                )
-
-    async def _by_credential(
-        self, repository: str, subs: list[Subscription], report: RoundReport
-    ) -> dict[tuple[str, Credential | None], list[Subscription]]:
-        """``subs`` split by the credential each one's workload pulls with."""
-        groups: dict[tuple[str, Credential | None], list[Subscription]] = defaultdict(list)
-        resolved: dict[tuple[str, tuple[str, ...], str], Credential | None] = {}
-        for sub in subs:
-            source = (sub.namespace, sub.pull_secrets, sub.service_account)
-            if source not in resolved:
-                try:
-                    resolved[source] = await self._secrets.credential(
-                        sub.namespace,
-                        sub.ref.registry,
-                        secret_names=sub.pull_secrets,
-                        service_account=sub.service_account,
-                    )
-                except Exception as error:  # an API error: count it, skip these workloads this round
-                    report.errors += 1
-                    self._metrics.polling_errors.inc()
-                    log.warning(
-                        "reading pull secrets failed",
-                        repository=repository,
-                        error=str(error),
-                        **sub.key.log_fields(),
-                    )
-                    continue
-            if source in resolved:
-                credential = resolved[source]
-                groups[(credential.fingerprint if credential else "anonymous", credential)].append(sub)
-        return groups
-
-    async def _check_with(
-        self, repository: str, group: list[Subscription], credential: Credential | None, report: RoundReport
-    ) -> None:
-        registry, path = group[0].ref.registry, group[0].ref.path
-        namespaces = sorted({sub.namespace for sub in group})
-        listers = [sub for sub in group if sub.policy.kind is not PolicyKind.DIGEST]
-        if listers:
-            filters = [could_choose(sub.policy, sub.ref.tag) for sub in listers]
-            listing = await self._registry.tags(
-                registry, path, credential, keep=lambda tag: any(kept(tag) for kept in filters)
-            )
-            report.tag_requests += 1
-            self._metrics.polling_images_checked.inc()
-            new = set().union(
-                *(self._catalog.record_listing(repository, ns, listing.tags) for ns in namespaces)
-            )
-            if new:
-                report.new_tags += len(new)
-                self._metrics.polling_new_tags.inc(len(new))
-                report.enqueued.update(sub.key for sub in listers)
-        for tag in sorted(
-            {sub.ref.tag for sub in group if sub.policy.kind is PolicyKind.DIGEST and sub.ref.tag}
-        ):
-            manifest = await self._registry.manifest(registry, path, tag, credential)
-            report.digest_requests += 1
-            first = all(self._catalog.baseline_digest(repository, ns, tag) is None for ns in namespaces)
-            changed = [self._catalog.record_digest(repository, ns, tag, manifest.digest) for ns in namespaces]
-            if any(changed) or first:
-                if any(changed):
-                    report.digest_changes += 1
-                    self._metrics.polling_digest_changes.inc()
-                report.enqueued.update(
-                    sub.key for sub in group if sub.policy.kind is PolicyKind.DIGEST and sub.ref.tag == tag
-                )
 
 
 def _interval_of(subs: Sequence[Subscription]) -> float:

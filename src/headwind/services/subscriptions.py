@@ -3,7 +3,8 @@
 A container is polled when its workload heeds polling (``headwind.sh/event-source`` ``polling``
 or ``both``), its policy is not ``none``, and ``headwind.sh/images`` does not leave it out -- for
 every workload kind, not only Deployments as in Headwind. Its interval is the workload's
-``headwind.sh/polling-interval`` when set, else ``HEADWIND_POLLING_INTERVAL``.
+``headwind.sh/polling-interval`` when set (at least :data:`MIN_POLLING_INTERVAL`), else
+``HEADWIND_POLLING_INTERVAL``.
 
 Subscriptions are grouped by repository: one check of a repository serves every container that
 runs it, whatever workload, kind or namespace it is in; credentials split the group further only
@@ -20,6 +21,10 @@ from headwind.model.annotations import EventSource, container_policy, event_sour
 from headwind.model.image import ImageRef, InvalidReference, parse_image
 from headwind.model.policy import InvalidPolicy, Policy, PolicyKind
 from headwind.model.workloads import ObjectKey, Workload
+
+MIN_POLLING_INTERVAL = 10.0
+"""The shortest ``headwind.sh/polling-interval`` honoured: anyone who may annotate a workload could
+otherwise spend a registry's whole request budget, which every tenant shares, on one repository."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,8 @@ def _of_workload(workload: Workload, default_interval: float) -> Iterable[Subscr
     try:
         if EventSource.POLLING not in event_sources(annotations):
             return
-        interval = polling_interval(annotations) or default_interval
+        own = polling_interval(annotations)
+        interval = default_interval if own is None else max(own, MIN_POLLING_INTERVAL)
     except InvalidPolicy:
         return  # the dispatcher's decision names the bad key; nothing to poll meanwhile
     for container in workload.containers:

@@ -321,8 +321,18 @@ class RegistryClient:
 
     @asynccontextmanager
     async def _counting_errors(self, call: Call) -> AsyncIterator[None]:
+        """Count failed operations; turn what a hostile or broken registry can provoke into errors.
+
+        Parsing answers can fail in ways no check anticipates (a realm URL with a bad port, a Link
+        to ``http://h:99999``, JSON nested beyond recursion, a token with a newline aiohttp refuses
+        to send): all of them are the registry's fault and become reason ``protocol``, never an
+        exception the poller does not expect.
+        """
         try:
             yield
         except RegistryError as error:
             self._metrics.registry_errors.labels(call.registry, error.reason).inc()
             raise
+        except (ValueError, RecursionError, UnicodeError) as error:
+            self._metrics.registry_errors.labels(call.registry, "protocol").inc()
+            raise call.error("protocol", f"unusable answer: {type(error).__name__}: {error}") from None

@@ -173,4 +173,4 @@ def rate_limit_value(value: str | None) -> int | None:
     if not value:
         return None
     number = value.split(";", 1)[0].split(",", 1)[0].strip()
-    return int(number) if number.isdigit() else None
+    return int(number) if number.isascii() and number.isdigit() else None

@@ -193,7 +193,8 @@ class Transport:
         if self._closed:
             raise RuntimeError("the registry client is closed")
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            # trust_env: HTTPS_PROXY / NO_PROXY apply, for clusters whose only way out is a proxy.
+            self._session = aiohttp.ClientSession(trust_env=True)
         return self._session
 
 
