@@ -432,3 +432,20 @@ async def test_a_service_accounts_pull_secrets_are_cached_like_secrets(
 
     assert (before, within_ttl, after_ttl) == ("first-password", "first-password", "second-password")
     assert len(emulator.faults.matching("GET", r"^/api/v1/namespaces/demo/serviceaccounts/builder$")) == 2
+
+
+async def test_one_secret_can_hold_a_credential_per_organisation_of_a_registry(
+    kube: client.ApiClient, core: client.CoreV1Api
+) -> None:
+    auths = {"ghcr.io/team-a": auth_entry("a", "a-password"), "ghcr.io/team-b": auth_entry("b", "b-password")}
+    secret = pull_secret("orgs", "unused")
+    secret["data"] = {".dockerconfigjson": encoded({"auths": auths})}
+    await core.create_namespaced_secret("demo", secret)
+    secrets = PullSecrets(kube)
+
+    def ask(path: str) -> Any:
+        return secrets.credential("demo", "ghcr.io", secret_names=["orgs"], service_account="", path=path)
+
+    assert password_of(await ask("team-a/app")) == "a-password"
+    assert password_of(await ask("team-b/app")) == "b-password"
+    assert await ask("team-c/app") is None

@@ -152,7 +152,7 @@ ROBOT = {"ghcr.io": Credential("robot", PASSWORD)}
             {
                 "localhost:5000": Credential("local", PASSWORD),
                 "localhost": Credential("bare", PASSWORD),
-                "ghcr.io": Credential("robot", PASSWORD),
+                "ghcr.io/team-a": Credential("robot", PASSWORD),
             },
             id="ports-schemes-and-paths",
         ),
@@ -354,3 +354,23 @@ def test_the_fingerprint_is_stable_and_changes_with_the_password() -> None:
     assert credential.fingerprint != Credential("robot2", PASSWORD).fingerprint
     assert len(credential.fingerprint) == 16
     assert PASSWORD not in credential.fingerprint and "robot" not in credential.fingerprint
+
+
+def test_a_key_with_a_path_serves_only_repositories_under_it_and_the_longest_wins() -> None:
+    config = {
+        "ghcr.io": Credential("anyone", "p0"),
+        "ghcr.io/team-a": Credential("a", "p1"),
+        "ghcr.io/team-a/special": Credential("special", "p2"),
+        "ghcr.io/team-b": Credential("b", "p3"),
+    }
+
+    def user(path: str) -> str | None:
+        found = credential_for("ghcr.io", config, path)
+        return found.username if found else None
+
+    assert user("team-a/app") == "a"
+    assert user("team-a/special/app") == "special"
+    assert user("team-b/app") == "b"
+    assert user("team-ab/app") == "anyone"  # a prefix of whole path components, not of text
+    assert user("other/app") == "anyone"
+    assert credential_for("ghcr.io", {"ghcr.io/team-a": Credential("a", "p1")}, "team-b/app") is None

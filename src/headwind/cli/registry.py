@@ -124,6 +124,7 @@ async def credential_of(access: Access) -> Credential | None:
             access.ref.registry,
             secret_names=access.pull_secrets,
             service_account=access.service_account,
+            path=access.ref.path,
         )
     except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as error:
         raise CommandError(f"cannot read pull secrets in namespace {access.namespace}: {error}") from None

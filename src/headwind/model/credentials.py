@@ -94,10 +94,10 @@ def parse_docker_config(
     entries = _entries(document, key, source)
     credentials: dict[str, Credential] = {}
     for server, entry in entries.items():
-        registry = registry_key(server)
+        registry, prefix = _server_key(server)
         credential = _entry_credential(server, entry, key, source)
         if registry and credential is not None:
-            credentials.setdefault(registry, credential)
+            credentials.setdefault(f"{registry}/{prefix}" if prefix else registry, credential)
     return credentials
 
 
@@ -118,16 +118,39 @@ def registry_key(server: str) -> str:
     return normalized_registry(host) if host else ""
 
 
-def credential_for(registry: str, config: Mapping[str, Credential]) -> Credential | None:
-    """The credential ``config`` holds for ``registry`` (``docker.io``, ``localhost:5000``), or ``None``.
+def credential_for(registry: str, config: Mapping[str, Credential], path: str = "") -> Credential | None:
+    """The credential ``config`` holds for repository ``path`` on ``registry``, or ``None``.
 
-    Both sides are normalized with :func:`registry_key`, and host and port must match exactly; of
-    several keys naming the same registry, the first wins.
+    Hosts are normalized with :func:`registry_key` and must match exactly, port included. A key
+    with a path (``ghcr.io/team-a``) serves only repositories under it, and the longest matching
+    key wins, as the kubelet matches them: one secret can hold a credential per organisation of one
+    registry. Of several equally long keys, the first wins. ``path`` is the repository path
+    (``team-a/app``); without it only keys without a path match.
     """
     wanted = registry_key(registry)
     if not wanted:
         return None
-    return next((credential for server, credential in config.items() if registry_key(server) == wanted), None)
+    best: Credential | None = None
+    best_length = -1
+    for server, credential in config.items():
+        host, prefix = _server_key(server)
+        if host != wanted or (prefix and not (path == prefix or path.startswith(prefix + "/"))):
+            continue
+        if len(prefix) > best_length:
+            best, best_length = credential, len(prefix)
+    return best
+
+
+def _server_key(server: str) -> tuple[str, str]:
+    """A docker config key as (registry, repository prefix); an API path (``/v1/``) is no prefix."""
+    text = server.strip()
+    scheme = _URL_SCHEME.match(text)
+    host, _, rest = text[scheme.end() if scheme else 0 :].partition("/")
+    registry = normalized_registry(host) if host else ""
+    prefix = rest.strip("/").lower()
+    if prefix in ("v1", "v2"):  # an API version (https://index.docker.io/v1/), not a repository
+        prefix = ""
+    return registry, prefix
 
 
 # --- reading a secret: each step raises InvalidDockerConfig naming what is wrong -----------------------

@@ -62,7 +62,13 @@ class PullSecretsSource(Protocol):
     """Where a workload's registry credentials come from (its pull secrets, else its ServiceAccount's)."""
 
     async def credential(
-        self, namespace: str, registry: str, *, secret_names: Sequence[str], service_account: str
+        self,
+        namespace: str,
+        registry: str,
+        *,
+        secret_names: Sequence[str],
+        service_account: str,
+        path: str = "",
     ) -> Credential | None: ...
 
 
@@ -135,6 +141,7 @@ class RepositoryChecker:
                         sub.ref.registry,
                         secret_names=sub.pull_secrets,
                         service_account=sub.service_account,
+                        path=sub.ref.path,
                     )
                 except Exception as error:  # an API error: count it, skip these workloads this round
                     self._failed(report, "reading pull secrets failed", repository, [sub], error=str(error))

@@ -77,12 +77,20 @@ class PullSecrets:
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
     async def credential(
-        self, namespace: str, registry: str, *, secret_names: Sequence[str], service_account: str
+        self,
+        namespace: str,
+        registry: str,
+        *,
+        secret_names: Sequence[str],
+        service_account: str,
+        path: str = "",
     ) -> Credential | None:
         """The credential pods in ``namespace`` would pull from ``registry`` with; ``None``: anonymously.
 
-        ``secret_names`` are the pod spec's ``imagePullSecrets``; ``service_account`` is its
-        ``serviceAccountName``, ``""`` meaning ``default`` (what the admission plugin assigns).
+        ``path`` is the repository (``team-a/app``), for secrets whose keys name a repository
+        prefix (``ghcr.io/team-a``). ``secret_names`` are the pod spec's ``imagePullSecrets``;
+        ``service_account`` is its ``serviceAccountName``, ``""`` meaning ``default`` (what the
+        admission plugin assigns).
         Raises :class:`~headwind.adapters.kube.client.ApiError` (and network errors) for failures
         other than a missing or forbidden object.
         """
@@ -91,19 +99,19 @@ class PullSecrets:
         if not names:
             names = list(await self._account_secrets(namespace, service_account or _DEFAULT_SERVICE_ACCOUNT))
         for name in names:
-            found = await self._from_secret(namespace, name, registry, searched)
+            found = await self._from_secret(namespace, name, registry, path, searched)
             if found is not None:
                 return found
         return None
 
     async def _from_secret(
-        self, namespace: str, name: str, registry: str, searched: set[str]
+        self, namespace: str, name: str, registry: str, path: str, searched: set[str]
     ) -> Credential | None:
         """The secret's credential for ``registry``; each secret is consulted once per search."""
         if not name or name in searched:
             return None
         searched.add(name)
-        return credential_for(registry, await self._secret(namespace, name))
+        return credential_for(registry, await self._secret(namespace, name), path)
 
     async def _secret(self, namespace: str, name: str) -> Mapping[str, Credential]:
         """Secret ``namespace/name``'s credentials by registry; empty when it is skipped."""
