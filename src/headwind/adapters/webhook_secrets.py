@@ -15,6 +15,7 @@ Secret that is not mounted yet closes the endpoints rather than opening them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -107,5 +108,4 @@ class WebhookSecrets:
         # A configured directory means credentials are intended: a Secret not mounted yet, or keys
         # renamed, must not open the endpoints.
         intended = auth.configured or self._directory is not None
-        required = intended if self._require is None else self._require
-        return WebhookAuth(shared, per_source, required)
+        return dataclasses.replace(auth, required=intended if self._require is None else self._require)

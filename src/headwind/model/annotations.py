@@ -22,23 +22,13 @@ from headwind.model.policy import FIELDS, InvalidPolicy, Policy, build_policy
 PREFIX = "headwind.sh/"
 
 POLICY = PREFIX + "policy"
-PATTERN = PREFIX + "pattern"
-SEMVER_RANGE = PREFIX + "semver-range"
-EXTRACT = PREFIX + "extract"
-ORDER = PREFIX + "order"
-IGNORE_TAGS = PREFIX + "ignore-tags"
-PRERELEASE = PREFIX + "prerelease"
+"""The policy key; each option in :data:`~headwind.model.policy.FIELDS` is ``PREFIX + name``."""
 IMAGES = PREFIX + "images"
 """Comma-separated container names to track; empty or absent: all containers."""
 EVENT_SOURCE = PREFIX + "event-source"
 POLLING_INTERVAL = PREFIX + "polling-interval"
-REQUIRE_APPROVAL = PREFIX + "require-approval"
 MIN_UPDATE_INTERVAL = PREFIX + "min-update-interval"
-AUTO_ROLLBACK = PREFIX + "auto-rollback"
-ROLLBACK_TIMEOUT = PREFIX + "rollback-timeout"
-HEALTH_CHECK_RETRIES = PREFIX + "health-check-retries"
 LAST_UPDATE = PREFIX + "last-update"
-UPDATE_HISTORY = PREFIX + "update-history"
 
 
 def tracks(annotations: Mapping[str, str], container: str) -> bool:

@@ -101,10 +101,6 @@ class Version:
         """Tags with equal families follow one naming convention and may be ordered against each other."""
         return (self.prefix.lower(), self.precision, self.variant)
 
-    @property
-    def core_text(self) -> str:
-        return ".".join(str(number) for number in self.core)
-
     def bump_to(self, newer: Version) -> Bump:
         """Which component changes from this version to ``newer`` (compared after zero-padding)."""
         mine, theirs = _padded(self.core), _padded(newer.core)

@@ -45,8 +45,6 @@ log = structlog.get_logger(__name__)
 _FORM = "application/x-www-form-urlencoded"
 BODY_TIMEOUT = 30.0
 """Seconds a sender may take to deliver its body; a slower one is answered 408."""
-LOGGED_EVENTS = 10
-"""Events named in the log line of one delivery; the rest are counted."""
 
 
 class Intake(Protocol):

@@ -19,6 +19,7 @@ from typing import Protocol
 from kubernetes_asyncio.client import ApiClient
 
 from headwind.adapters.metrics import Metrics
+from headwind.model.annotations import POLICY
 from headwind.model.image import repository_of
 from headwind.model.workloads import WORKLOAD_KINDS, ObjectKey, Workload, project
 
@@ -26,7 +27,6 @@ from .informer import Informer, InformerSettings
 from .resources import workload_spec
 
 REPOSITORY_INDEX = "repository"
-POLICY_ANNOTATION = "headwind.sh/policy"
 
 
 def repositories(workload: Workload) -> set[str]:
@@ -86,4 +86,4 @@ class WatchedGauge:
 
 
 def _annotated(obj: Annotated | None) -> int:
-    return int(obj is not None and POLICY_ANNOTATION in obj.annotations)
+    return int(obj is not None and POLICY in obj.annotations)
